@@ -1,0 +1,26 @@
+# Set-up is part of every entry point: `make run` and `make test` work on a fresh machine.
+VENV := .venv
+STAMP := $(VENV)/.installed
+INBOX ?= inbox
+
+.PHONY: setup run test bench
+
+$(STAMP): pyproject.toml scripts/install-system-packages.sh
+	bash scripts/install-system-packages.sh
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+run: setup
+	mkdir -p $(INBOX)
+	$(VENV)/bin/gongkai check $(INBOX)
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+bench: setup
+	$(VENV)/bin/python bench/corpus_accuracy.py
+	$(VENV)/bin/python bench/speed.py

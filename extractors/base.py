@@ -1,0 +1,51 @@
+"""The one result type every extractor returns, and the one error type it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """Caps that keep hostile or broken files from exhausting the machine."""
+
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_uncompressed_bytes: int = 300 * 1024 * 1024  # total of all zip members (.docx, .ofd)
+    max_zip_entries: int = 5_000
+    max_pages: int = 1_000
+
+
+@dataclass
+class Table:
+    rows: list[list[str]]
+
+
+@dataclass
+class Extracted:
+    """Text of one file in reading order, whatever its format.
+
+    `lines` is the body in reading order: one entry per paragraph (docx), text line (pdf, ofd, ocr)
+    or line (txt); table cells and text boxes are inlined where they stand, so the parser sees the
+    版记 table and a label printed inside it. Running headers and footers go to `margin_lines`.
+    """
+
+    format: str  # docx | pdf | doc | wps | ofd | txt | image
+    lines: list[str]
+    tables: list[Table] = field(default_factory=list)
+    margin_lines: list[str] = field(default_factory=list)
+    page_count: int | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based page numbers read by OCR
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+class ExtractionError(Exception):
+    """A file that cannot be read. `code` is stable (used in JSON output); `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

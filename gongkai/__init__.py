@@ -1,0 +1,1 @@
+"""gongkai: the domain core of the disclosure workflow (parser, checks, calendar, settings, CLI)."""

@@ -1,0 +1,152 @@
+"""The disclosure checks: every reason a document may not go out, each with a stable code.
+
+Codes are a contract (JSON output, the review form, the audit ledger): add new ones, never rename.
+Messages are for the drafter: Chinese first, then English, saying what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from gongkai.elements import DocumentElements
+from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
+from gongkai.pii import BANK_CARD, ID_NUMBER, MOBILE, PersonalData
+from gongkai.workdays import Deadline
+
+
+class Severity(str, Enum):
+    ERROR = "error"  # must be fixed; never publishable as it stands
+    WARNING = "warning"  # a reviewer must look at it
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    severity: Severity
+    message: str
+    evidence: str | None = None  # the text it is about, already masked
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"code": self.code, "severity": self.severity.value, "message": self.message,
+                "evidence": self.evidence}
+
+
+# 文种 that 条例 第十六条 lets an agency withhold as 过程性信息 (请示报告、讨论记录).
+_USUALLY_WITHHELD_TYPES = {
+    "请示": "请示是上行文，属于过程性信息",
+    "报告": "向上级报送的报告属于过程性信息",
+    "纪要": "会议纪要属于讨论记录等过程性信息",
+}
+_PII_PROBLEMS = {
+    ID_NUMBER: (Severity.ERROR, "pii_id_number", "含有身份证号", "contains a national ID number"),
+    BANK_CARD: (Severity.ERROR, "pii_bank_card", "含有银行卡号", "contains a bank card number"),
+    # officials' contact numbers are often published on purpose: a reviewer decides
+    MOBILE: (Severity.WARNING, "pii_mobile", "含有手机号码", "contains a mobile phone number"),
+}
+
+
+def check_document(elements: DocumentElements, personal_data: list[PersonalData],
+                   publish_deadline: Deadline | None, today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _label_problems(elements)
+    if elements.secrecy:
+        problems.append(Problem(
+            "secrecy_marking", Severity.ERROR,
+            f"文件标有密级“{elements.secrecy}”，涉密文件一律不得公开（条例第十四条） / Marked {elements.secrecy} "
+            "(classified): it can never be published. Remove it from the disclosure workflow.",
+            elements.secrecy + (f"★{elements.secrecy_period}" if elements.secrecy_period else ""),
+        ))
+    category = elements.label.category if elements.label else None
+    if category == PROACTIVE:
+        problems += _proactive_problems(elements, personal_data)
+    if elements.doc_number is None:
+        problems.append(Problem(
+            "doc_number_missing", Severity.WARNING,
+            "未找到发文字号（如 粤民发〔2018〕12号） / No document number (发文字号) found: add it to the header.",
+        ))
+    if elements.signed_date is None:
+        problems.append(Problem(
+            "signed_date_missing", Severity.WARNING,
+            "未找到成文日期，无法计算公开期限 / No signing date (成文日期) found: the publication deadline cannot "
+            "be computed. Add the date under the signature.",
+        ))
+    if publish_deadline is not None:
+        problems += _deadline_problems(publish_deadline, today)
+    return problems
+
+
+def _label_problems(elements: DocumentElements) -> list[Problem]:
+    label = elements.label
+    if label is None:
+        return [Problem(
+            "label_missing", Severity.ERROR,
+            "未标注公开属性。请在成文日期下一行注明（此件主动公开）、（此件依申请公开）或（此件不予公开），"
+            "后两者须说明理由 / No disclosure label: add （此件主动公开）, （此件依申请公开） or （此件不予公开） "
+            "on the line after the signing date, with a reason for the last two.",
+        )]
+    problems = []
+    if label.category is None:
+        problems.append(Problem(
+            "label_unknown", Severity.ERROR,
+            f"公开属性“{label.value}”不是 主动公开、依申请公开 或 不予公开 之一 / Unknown disclosure value "
+            f"“{label.value}”: use 主动公开, 依申请公开 or 不予公开.",
+            label.line,
+        ))
+    for other in elements.conflicting_labels:
+        problems.append(Problem(
+            "label_conflict", Severity.ERROR,
+            f"文件中有两个不同的公开属性：“{label.text}” 与 “{other.text}”，请只保留一个 / Two different "
+            f"disclosure labels: “{label.text}” and “{other.text}”. Keep exactly one.",
+            other.line,
+        ))
+    if label.category in (ON_REQUEST, WITHHELD) and not label.reason:
+        problems.append(Problem(
+            "label_reason_missing", Severity.WARNING,
+            f"标注为{label.category}，但未说明理由（如“依申请公开或不予公开理由：内部事务信息”） / Labelled "
+            f"{label.category} without a reason: state why (e.g. 理由：内部事务信息).",
+            label.line,
+        ))
+    return problems
+
+
+def _proactive_problems(elements: DocumentElements, personal_data: list[PersonalData]) -> list[Problem]:
+    problems = []
+    for item in personal_data:
+        severity, code, chinese, english = _PII_PROBLEMS[item.kind]
+        problems.append(Problem(
+            code, severity,
+            f"拟主动公开的文件{chinese}（{item.masked}），公开前须删除或遮盖（条例第十五条） / Marked 主动公开 but "
+            f"{english} ({item.masked}): remove or redact it before publication.",
+            item.masked,
+        ))
+    why = _USUALLY_WITHHELD_TYPES.get(elements.doc_type or "")
+    if why:
+        problems.append(Problem(
+            "withheld_doc_type", Severity.WARNING,
+            f"{why}，依条例第十六条通常不予公开，请确认确需主动公开 / A {elements.doc_type} is process information "
+            "that 条例 第十六条 lets agencies withhold: confirm it really should be 主动公开.",
+            elements.title,
+        ))
+    return problems
+
+
+def _deadline_problems(publish_deadline: Deadline, today: date) -> list[Problem]:
+    problems = []
+    if publish_deadline.estimated:
+        problems.append(Problem(
+            "deadline_estimated", Severity.INFO,
+            f"{publish_deadline.due.year} 年的放假安排尚未收录，公开期限 {publish_deadline.due} 按周末和固定节日估算，"
+            f"可能偏早 / The holiday schedule for {publish_deadline.due.year} is not known yet: the deadline "
+            f"{publish_deadline.due} counts weekends and fixed-date holidays only and may be a few days early.",
+        ))
+    days_left = publish_deadline.working_days_left(today)
+    if days_left < 0:
+        problems.append(Problem(
+            "deadline_passed", Severity.WARNING,
+            f"主动公开期限 {publish_deadline.due} 已过 {-days_left} 个工作日，请尽快公开 / The publication deadline "
+            f"{publish_deadline.due} passed {-days_left} working days ago: publish without delay.",
+        ))
+    return problems

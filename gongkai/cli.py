@@ -1,0 +1,105 @@
+"""The `gongkai` command. Imports stay inside the commands so that `--help` starts at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gongkai.check import DocumentCheck
+
+EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="gongkai",
+        description="政务公开工作流 / Government information disclosure workflow: check drafts, review, publish.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = commands.add_parser(
+        "check", help="检查公文的要素、公开属性和不得公开的内容 / check documents before they go out",
+        description="检查公文：要素、公开属性、密级、个人信息、公开期限。退出码 0 无错误，1 有错误，2 无法读取或用法错误 / "
+                    "Exit status 0: no errors; 1: some file has an error; 2: unreadable input or bad usage.",
+    )
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (searched recursively)")
+    check.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
+    args = parser.parse_args(argv)
+    return _check(args.paths, as_json=args.json)
+
+
+def _check(paths: list[Path], as_json: bool) -> int:
+    from gongkai.check import check_file
+    from gongkai.settings import Settings
+
+    settings = Settings()
+    today, limits = settings.current_date(), settings.extraction_limits()
+    status = EXIT_OK
+    for path in _files(paths):
+        report = check_file(path, today, limits)
+        if as_json:
+            print(json.dumps(report.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(render_plain(report, today), flush=True)
+        if report.unreadable:
+            status = EXIT_BAD_INPUT
+        elif report.has_errors and status == EXIT_OK:
+            status = EXIT_ERRORS
+    return status
+
+
+def _files(paths: list[Path]) -> Iterator[Path]:
+    """Files as given, folders expanded (sorted, hidden and Office lock files skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not child.name.startswith((".", "~$")):
+                    yield child
+        else:
+            yield path  # a missing file is reported by check_file, with exit status 2
+
+
+_SEVERITY_MARK = {"error": "✖ 错误", "warning": "▲ 警告", "info": "· 提示"}
+
+
+def render_plain(report: DocumentCheck, today) -> str:
+    """The drafter's view: what the document is, then what to fix."""
+    data = report.to_json()
+    lines = [f"━━ {report.file}"]
+    if not report.unreadable:
+        rows = [
+            ("标题 title", data["title"]),
+            ("文种 type", data["doc_type"]),
+            ("发文字号 number", data["doc_number"]),
+            ("发文机关 issuer", data["issuer"]),
+            ("成文日期 signed", data["signed_date"]),
+            ("密级 secrecy", data["secrecy"]),
+            ("公开属性 label", f"{data['label']}  ←  {data['label_line']}" if data["label"] else "（未标注 none）"),
+        ]
+        if data["label_reason"]:
+            rows.append(("理由 reason", data["label_reason"]))
+        if report.publish_deadline:
+            left = report.publish_deadline.working_days_left(today)
+            estimate = "，估算 estimated" if report.publish_deadline.estimated else ""
+            rows.append(("公开期限 deadline", f"{data['publish_deadline']}（剩余 {left} 个工作日 working days left{estimate}）"))
+        lines += [f"  {name:<16}{value}" for name, value in rows if value]
+    for problem in report.problems:
+        lines.append(f"  {_SEVERITY_MARK[problem.severity.value]} [{problem.code}] {problem.message}")
+        if problem.evidence:
+            lines.append(f"      ↳ {problem.evidence}")
+    errors = sum(problem.severity.value == "error" for problem in report.problems)
+    if report.unreadable:
+        lines.append("  结论：无法读取，文件未被改动 / Verdict: unreadable; the file was not changed.")
+    elif errors:
+        lines.append(f"  结论：{errors} 个错误，请修改后再提交 / Verdict: {errors} error(s) to fix before submitting.")
+    else:
+        lines.append("  结论：可以提交审核 / Verdict: ready for review.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

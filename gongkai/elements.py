@@ -1,0 +1,418 @@
+"""The official-document parser: the elements of a 公文 per GB/T 9704-2012, from its text.
+
+Works on text with line breaks (docx, pdf, ofd) and on flat text (OCR output, web copies with no
+breaks), because real documents arrive both ways. Every pattern runs on `textnorm.normalise(text)`,
+which keeps positions, so spans point into the text the reviewer sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from gongkai import labels
+from gongkai.cn_numbers import DIGIT_CHARS, small_value, year_value
+from gongkai.labels import LabelMention
+from gongkai.textnorm import normalise, squeeze
+
+# The 15 document types of 党政机关公文处理工作条例 第八条; 命令 before 令 (复函 ends in 函 anyway).
+DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",
+             "批复", "议案", "纪要", "函", "令")
+_TYPE_ALIASES = {"令": "命令"}  # 令 is the short form of 命令
+SECRECY_LEVELS = ("绝密", "机密", "秘密")
+URGENCY_LEVELS = ("特急", "加急", "特提", "平急")
+
+_CJK = "\u4e00-\u9fff"
+_OPEN = r"[〔\[【(（{]"
+_CLOSE = r"[〕\]】)）}]"
+# 机关代字 + 〔year〕 + number + 号. The prefix may be spaced out by layout (国 发), never across lines.
+_DOC_NUMBER = re.compile(
+    rf"(?P<prefix>(?:[{_CJK}A-Za-z][ ]{{0,2}}){{1,24}})\s*{_OPEN}\s*(?P<year>\d{{4}})\s*{_CLOSE}\s*"
+    rf"(?:第\s*)?(?P<number>\d{{1,5}})\s*号"
+)
+_DATE = re.compile(
+    rf"(?P<year>\d{{4}}|[{DIGIT_CHARS}]{{4}})\s*年\s*"
+    r"(?P<month>\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月\s*"
+    r"(?P<day>\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日"
+)
+# What may follow a signature date: the end of its line, the label, the 版记, an attachment.
+_AFTER_SIGNATURE = re.compile(r"[ \t]*(?:\n|$|\(\s*(?:此|本)\s*(?:件|文)|抄\s*送|主题词|附\s*件)")
+# Words before a date that make it part of a sentence ("于2018年3月5日召开").
+_SENTENCE_BEFORE = re.compile(r"(?:于|在|至|从|自|到|截至|截止|是|为|前|后|日|年|,|，|、|;|;|《|“|\")\s*$")
+_ISSUER_SUFFIX = re.compile(
+    r"(?:人民政府|政府|委员会|办公厅|办公室|厅|局|部|院|委|会|署|行|公司|集团|中心|处|室|所|站|社|团|队|军委|总局|银行)$"
+)
+_RECIPIENTS_LINE = re.compile(r"^[^:。!?]{2,300}:\s*$")
+_ATTACHMENT_HEADING = re.compile(r"^\s*附\s*件\s*\d*\s*[:]?\s*$")
+_ATTACHMENT_NOTE = re.compile(r"附\s*件\s*[:]\s*(?P<first>[^\n]*)")
+_SIGNER = re.compile(r"签\s*发\s*人\s*[:]\s*(?P<names>[^\n]{2,40})")
+_CC = re.compile(r"抄\s*送\s*[:]\s*(?P<cc>[^\n]+(?:\n[ \t]+[^\n]+)*)")
+_PRINTED = re.compile(rf"(?P<office>[{_CJK}、]{{2,40}})\s*(?P<date>{_DATE.pattern})\s*印\s*发")
+_SECRECY_FIELD = re.compile(r"密\s*级\s*[:]\s*(?P<level>绝密|机密|秘密)")
+_SECRECY_MARK = re.compile(r"(?P<level>绝密|机密|秘密)\s*★\s*(?P<period>[^\s,，、]{0,8})")
+# Forms about ANOTHER document (a 收文处理笺 for an incoming file): their label is not this document's.
+_INCOMING_FORM = re.compile(r"收文处理|收文登记|文件处理笺|来文单位|来文字号|阅办单")
+_HEAD_CHARS = 400  # flat text: how far from the start the 版头 (header) may reach
+
+
+@dataclass
+class DisclosureLabel:
+    category: str | None
+    text: str
+    value: str
+    reason: str | None
+    start: int
+    end: int
+    line: str  # the whole line it stands on, for the reviewer
+
+    @classmethod
+    def from_mention(cls, mention: LabelMention, text: str) -> DisclosureLabel:
+        line_start = text.rfind("\n", 0, mention.start) + 1
+        line_end = text.find("\n", mention.end)
+        return cls(mention.category, text[mention.start : mention.end], mention.value, mention.reason,
+                   mention.start, mention.end, text[line_start : line_end if line_end >= 0 else len(text)].strip())
+
+
+@dataclass
+class DocumentElements:
+    title: str | None = None
+    doc_type: str | None = None
+    doc_number: str | None = None
+    issuers: list[str] = field(default_factory=list)
+    signed_date: date | None = None
+    signers: list[str] = field(default_factory=list)
+    recipients: str | None = None
+    attachments: list[str] = field(default_factory=list)
+    secrecy: str | None = None
+    secrecy_period: str | None = None
+    urgency: str | None = None
+    cc: str | None = None
+    printed_by: str | None = None
+    printed_date: date | None = None
+    label: DisclosureLabel | None = None
+    # Other labels in the document's own part that name a different category (label_conflict).
+    conflicting_labels: list[DisclosureLabel] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _DateMatch:
+    value: date | None
+    start: int
+    end: int
+
+
+def _dates(text: str) -> list[_DateMatch]:
+    found = []
+    for match in _DATE.finditer(text):
+        found.append(_DateMatch(_to_date(match.group("year"), match.group("month"), match.group("day")),
+                                match.start(), match.end()))
+    return found
+
+
+def _to_date(year: str, month: str, day: str) -> date | None:
+    values = year_value(year), small_value(month), small_value(day)
+    if None in values:
+        return None
+    try:
+        return date(*values)  # type: ignore[arg-type]
+    except ValueError:
+        return None  # 2月30日: not a date, not a crash
+
+
+def normalise_doc_number(prefix: str, year: str, number: str) -> str:
+    """One spelling for every variant: 六角括号, ASCII digits, no spaces, no leading zeros."""
+    return f"{squeeze(prefix)}〔{year}〕{int(number)}号"
+
+
+def canonical_doc_number(written: str) -> str | None:
+    """A 发文字号 as written anywhere (粤民发[2018]12号, 国办函（２０２０）１０９号) in its one spelling."""
+    match = _DOC_NUMBER.search(normalise(written))
+    return normalise_doc_number(match["prefix"], match["year"], match["number"]) if match else None
+
+
+def parse_elements(text: str, margin_lines: list[str] | None = None) -> DocumentElements:
+    """Parse the official-document elements of `text` (lines joined by newlines, or flat)."""
+    doc = _Text(text)
+    elements = DocumentElements()
+    head_end = _head_end(doc)
+
+    elements.secrecy, elements.secrecy_period = _secrecy(doc, head_end, margin_lines or [])
+    elements.urgency = _urgency(doc, head_end)
+    elements.doc_number = _doc_number(doc, head_end)
+    elements.title = _title(doc, head_end)
+    elements.doc_type = doc_type_of(elements.title)
+    elements.recipients = _recipients(doc, head_end)
+    signer = _SIGNER.search(doc.norm, 0, head_end + 200)
+    if signer:
+        elements.signers = [name for name in re.split(r"[\s、,，]+", doc.original(signer, "names")) if name]
+
+    mentions = [m for m in labels.find_mentions(doc.norm) if not _inside_incoming_form(doc, m.start)]
+    own = _own_mentions(doc, mentions, head_end)
+    signature = _signature_date(doc, own, head_end)
+    elements.signed_date = signature.value if signature else None
+    if own:
+        elements.label = DisclosureLabel.from_mention(own[0], text)
+        elements.conflicting_labels = [DisclosureLabel.from_mention(m, text) for m in own[1:]
+                                       if m.category != own[0].category]
+    elements.issuers = _issuers(doc, signature, elements.title)
+    elements.attachments = _attachments(doc, signature)
+    cc = _CC.search(doc.norm)
+    if cc:
+        elements.cc = re.sub(r"\s+", " ", doc.original(cc, "cc")).strip().rstrip("。.")
+    printed = _PRINTED.search(doc.norm)
+    if printed:
+        elements.printed_by = squeeze(doc.original(printed, "office"))
+        elements.printed_date = _to_date(printed.group("year"), printed.group("month"), printed.group("day"))
+    return elements
+
+
+def doc_type_of(title: str | None) -> str | None:
+    if not title:
+        return None
+    stripped = title.rstrip(" )）")
+    for doc_type in DOC_TYPES:  # longest and most specific first: 复函 is a 函, 命令 before 令
+        if stripped.endswith(doc_type):
+            return _TYPE_ALIASES.get(doc_type, doc_type)
+    return None
+
+
+# --- layout ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str  # normalised, whitespace squeezed: for matching
+    original: str  # as written, whitespace squeezed: for output
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+class _Text:
+    """The text twice — as written and normalised, same positions — and its lines."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.norm = normalise(text)
+        self.lines: list[_Line] = []
+        position = 0
+        for raw in text.split("\n"):
+            end = position + len(raw)
+            self.lines.append(_Line(position, end, squeeze(self.norm[position:end]), squeeze(raw)))
+            position = end + 1
+
+    def original(self, match: re.Match[str], group: str | int = 0) -> str:
+        """What a match on the normalised text covers, as written."""
+        return self.text[match.start(group) : match.end(group)]
+
+
+def _head_end(doc: _Text) -> int:
+    """Where the 版头 and title end: the 主送机关 line, else the first colon, within reach of the start."""
+    for line in doc.lines:
+        if line.start > 2 * _HEAD_CHARS:
+            break
+        if _RECIPIENTS_LINE.match(line.text) and not line.text.startswith(("签发人", "密级")):
+            return line.start
+    colon = doc.norm.find(":", 0, _HEAD_CHARS)
+    return colon if colon > 0 else min(len(doc.norm), _HEAD_CHARS)
+
+
+# --- header elements ------------------------------------------------------------------------------
+
+def _secrecy(doc: _Text, head_end: int, margin_lines: list[str]) -> tuple[str | None, str | None]:
+    """密级 stands alone at the top left (机密★1年), in a 密级：field, or in a running header."""
+    field_match = _SECRECY_FIELD.search(doc.norm)
+    if field_match:
+        return field_match.group("level"), None
+    margins = normalise("\n".join(margin_lines))
+    star = _SECRECY_MARK.search(doc.norm, 0, max(head_end, 200)) or _SECRECY_MARK.search(margins)
+    if star:
+        return star.group("level"), star.group("period") or None
+    candidates = [line.text for line in doc.lines if line and line.start < head_end][:6]
+    candidates += [squeeze(line) for line in margins.split("\n")]
+    for text in candidates:
+        for level in SECRECY_LEVELS:
+            # a marking line is short: 机密 / 机密 特急 / 秘密 1年; prose mentioning 秘密 is long
+            if text.startswith(level) and len(text) <= 12:
+                return level, text[len(level):].lstrip("★") or None
+    return None, None
+
+
+def _urgency(doc: _Text, head_end: int) -> str | None:
+    for line in [line for line in doc.lines if line and line.start < head_end][:6]:
+        for level in URGENCY_LEVELS:
+            if level in line.text and len(line.text) <= 12:
+                return level
+    return None
+
+
+def _doc_number(doc: _Text, head_end: int) -> str | None:
+    """The document's own 发文字号 sits in the header, before the title or just under it.
+
+    Numbers cited in the body (《……》（国发〔2018〕1号）) come later or inside a sentence.
+    """
+    for match in _DOC_NUMBER.finditer(doc.norm, 0, head_end + 60):
+        prefix = _strip_header_words(squeeze(match.group("prefix")))
+        if "》" in doc.norm[max(0, match.start() - 2) : match.start()] or not prefix:
+            continue
+        return normalise_doc_number(prefix, match.group("year"), match.group("number"))
+    return None
+
+
+# Flat text runs the 版头 into the number: 内部事项国家电网有限公司办公室办督〔2021〕6号. What precedes
+# the 机关代字 is a marking (份号/密级/紧急程度/文件) or the issuing organisation's name.
+_HEADER_MARKERS = re.compile(r"^.*(?:文件|事项|特急|加急|平急|特提|明电|稿纸|会议纪要)(?=.)")
+_ORGANISATION_END = re.compile(r"^.{2,}(?:有限公司|公司|办公室|办公厅|委员会|人民政府|中心|管理局)(?=.)")
+_SHORT_ORGANISATION_END = re.compile(r"^.{3,}?[厅局](?=...)")
+_LONGEST_CODE = 9  # 机关代字 seen in real documents have 2–9 characters (总经理办公会议纪要)
+
+
+def _strip_header_words(prefix: str) -> str:
+    prefix = _HEADER_MARKERS.sub("", prefix)
+    if len(prefix) <= _LONGEST_CODE:
+        return prefix
+    organisation = _ORGANISATION_END.match(prefix) or _SHORT_ORGANISATION_END.match(prefix)
+    return prefix[organisation.end():] if organisation else prefix
+
+
+_FLAT_TITLE = re.compile(rf"[^。:;\n]{{0,40}}关于[^。:;]{{2,200}}(?:{'|'.join(DOC_TYPES)})")
+
+
+def _title(doc: _Text, head_end: int) -> str | None:
+    """Title lines (one or several) end with a 文种; they stand above the 主送机关."""
+    head_lines = [line for line in doc.lines if line and line.end <= head_end]
+    for index, line in enumerate(head_lines):
+        if "关于" not in line.text and doc_type_of(line.text) is None:
+            continue
+        parts: list[_Line] = []
+        for following in head_lines[index : index + 5]:
+            if _DOC_NUMBER.search(following.text) or _DATE.fullmatch(following.text):
+                break
+            parts.append(following)
+            joined = "".join(part.text for part in parts)
+            if doc_type_of(joined) and ("关于" in joined or len(parts) == 1 and len(joined) < 40):
+                return _strip_header("".join(part.original for part in parts))
+    flat = _FLAT_TITLE.search(doc.norm, 0, head_end)  # flat text: the run ending in a 文种 before the 主送机关
+    return _strip_header(squeeze(doc.original(flat))) if flat else None
+
+
+def _strip_header(title: str) -> str:
+    """Cut what precedes the title on a flat line: the 发文机关标志 (…文件) and the 发文字号."""
+    title = title.rsplit("文件", 1)[-1] if "文件" in title[:-4] else title
+    numbers = list(_DOC_NUMBER.finditer(title))
+    return title[numbers[-1].end():] if numbers else title
+
+
+def _recipients(doc: _Text, head_end: int) -> str | None:
+    for line in doc.lines:
+        if line.start == head_end and _RECIPIENTS_LINE.match(line.text):
+            return line.original.rstrip(":：")
+    return None
+
+
+# --- signature, label, 版记 -----------------------------------------------------------------------
+
+def _standalone_dates(doc: _Text, head_end: int) -> list[_DateMatch]:
+    """Dates that end their line (or run into the label, the 版记 or an attachment in flat text),
+    are not part of a sentence and are not the 印发 date: where a 成文日期 stands."""
+    found = []
+    for candidate in _dates(doc.norm):
+        if candidate.value is None or candidate.start < head_end // 2:
+            continue
+        after = doc.norm[candidate.end : candidate.end + 8]
+        if after.lstrip().startswith("印发") or not _AFTER_SIGNATURE.match(after):
+            continue
+        if _SENTENCE_BEFORE.search(doc.norm[max(0, candidate.start - 4) : candidate.start]):
+            continue
+        found.append(candidate)
+    return found
+
+
+def _own_mentions(doc: _Text, mentions: list[LabelMention], head_end: int) -> list[LabelMention]:
+    """The labels that belong to this document, not to an attached draft or form.
+
+    Once the document has been signed (a first standalone date), a line 附件 / 附件2 on its own
+    starts an attachment: labels after it are the attachment's.
+    """
+    standalone = _standalone_dates(doc, head_end)
+    if not standalone:
+        return mentions
+    attachment_start = next((line.start for line in doc.lines
+                             if line.start > standalone[0].end and _ATTACHMENT_HEADING.match(line.text)),
+                            len(doc.norm))
+    return [m for m in mentions if m.start < attachment_start]
+
+
+def _signature_date(doc: _Text, own_mentions: list[LabelMention], head_end: int) -> _DateMatch | None:
+    """成文日期: a 成文日期 field, else the date right before the label, else the first standalone date."""
+    form_date = re.search(rf"成\s*文\s*日\s*期\s*[:]\s*(?P<date>{_DATE.pattern})", doc.norm)
+    if form_date:
+        return _DateMatch(_to_date(form_date.group("year"), form_date.group("month"), form_date.group("day")),
+                          form_date.start("date"), form_date.end("date"))
+    dates = [d for d in _dates(doc.norm) if d.value is not None and d.start >= head_end // 2]
+    for mention in own_mentions:
+        before = [d for d in dates if d.end <= mention.start and mention.start - d.end <= 40]
+        if before:
+            return before[-1]
+    standalone = _standalone_dates(doc, head_end)
+    return standalone[0] if standalone else None
+
+
+def _inside_incoming_form(doc: _Text, position: int) -> bool:
+    return bool(_INCOMING_FORM.search(doc.norm, max(0, position - 600), position))
+
+
+def _organisations(raw: str) -> list[str]:
+    """Names on one signature line: 广东省民政厅　　广东省财政厅 → two; 国 务 院 → one."""
+    parts = [squeeze(part) for part in re.split(r"\s{2,}|[、,，]", raw.strip()) if part.strip()]
+    if len(parts) > 1 and all(_ISSUER_SUFFIX.search(part) for part in parts):
+        return parts
+    whole = squeeze(raw)
+    return [whole] if whole else []
+
+
+def _issuers(doc: _Text, signature: _DateMatch | None, title: str | None) -> list[str]:
+    """The 发文机关署名 above the date; else the 发文机关标志 (…文件); else the title's prefix."""
+    if signature is not None:
+        line_start = doc.norm.rfind("\n", 0, signature.start) + 1
+        same_line = doc.text[line_start : signature.start]
+        if squeeze(same_line):
+            # flat text, or 署名 and date on one line: the organisation name right before the date
+            tail = re.split(r"[。;；!?！？:：)）”]", same_line)[-1]
+            names = [name for name in _organisations(tail) if _ISSUER_SUFFIX.search(name)]
+            if names:
+                return names
+        names = []
+        for line in reversed([line for line in doc.lines if signature.start - 200 <= line.end < signature.start]):
+            if not line:
+                continue
+            if len(line.text) > 30 or not _ISSUER_SUFFIX.search(line.text):
+                break
+            names[:0] = _organisations(doc.text[line.start : line.end])
+        if names:
+            return names
+    header = re.search(rf"([{_CJK}、 ]{{2,60}}?)文\s*件", doc.norm[:_HEAD_CHARS])
+    if header:
+        return [name for name in re.split(r"[、\s]+", doc.original(header, 1)) if name]
+    if title and "关于" in title:
+        return [name for name in re.split(r"[、,，]", title.split("关于", 1)[0]) if name]
+    return []
+
+
+def _attachments(doc: _Text, signature: _DateMatch | None) -> list[str]:
+    """附件说明: 附件：1.名称 with following numbered lines, between the body and the signature."""
+    end = signature.start if signature else len(doc.norm)
+    notes = list(_ATTACHMENT_NOTE.finditer(doc.norm, 0, end))
+    if not notes:
+        return []
+    note = notes[-1]
+    items = [doc.original(note, "first")]
+    for line in doc.lines:
+        if note.end() < line.start < end:
+            if not re.match(r"^\d+[.、]", line.text):
+                break
+            items.append(doc.text[line.start : line.end])
+    names = [re.sub(r"^\d+\s*[.、．]\s*", "", squeeze(item)) for item in items]
+    return [name for name in names if name]

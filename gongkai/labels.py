@@ -1,0 +1,116 @@
+"""The disclosure label (公开属性) in every phrasing seen in real documents, mapped to its category.
+
+Printed in the 附注 position as a bracketed note — （此件社会公开） （此件公开发布） （此件主动公开）
+（此件不予公开） and enterprise notes like （此件不公开发布，发至收文单位本部……） — or as a form field
+on a cover sheet: 信息公开属性：不公开, 政府信息公开选项：依申请公开, 公开方式：☑主动公开 □依申请公开.
+Distribution-scope notes (（此件发至县级） （此件有删减）) name no category and are not labels.
+All patterns run on text normalised by `textnorm.normalise`, so full-width brackets and colons are ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PROACTIVE = "主动公开"
+ON_REQUEST = "依申请公开"
+WITHHELD = "不予公开"
+CATEGORIES = (PROACTIVE, ON_REQUEST, WITHHELD)
+
+
+@dataclass(frozen=True)
+class LabelMention:
+    """One place where the text states a disclosure category."""
+
+    category: str | None  # None: the text names a value gongkai does not know (label_unknown)
+    text: str  # as printed
+    value: str  # the value words, e.g. 社会公开 or 不公开
+    reason: str | None
+    start: int
+    end: int
+
+
+# Order matters: negative phrasings contain the positive ones (不公开发布 ⊃ 公开发布).
+_VALUE_TO_CATEGORY = (
+    (re.compile(r"依申请(?:予以)?公开"), ON_REQUEST),
+    (re.compile(r"不予公开|不公开|免予公开|不宜公开|暂不公开|非公开|不得公开"), WITHHELD),
+    (re.compile(r"社会公开|公开发布|主动公开|网上公开|向社会公开|全文公开|予以公开|^公开$"), PROACTIVE),
+)
+
+
+def category_of(value: str) -> str | None:
+    for pattern, category in _VALUE_TO_CATEGORY:
+        if pattern.search(value):
+            return category
+    return None
+
+
+# （此件……） notes. The inner text stops at the closing bracket; 120 characters covers the enterprise notes.
+_BRACKET_NOTE = re.compile(r"\(\s*(?:此\s*件|本\s*件|此\s*文|本\s*文)\s*(?P<inner>[^()\n]{0,160}?)\s*\)")
+# Form fields. The key must say 公开; the value is read up to the end of the line or the next field.
+_FIELD = re.compile(
+    r"(?P<key>(?:政府)?信息公开(?:属性|选项|方式|类别|类型|形式)|公开(?:属性|方式|类别|类型|选项|形式))"
+    r"[ \t]*:[ \t]*(?P<value>[^\n:]{1,60})"
+)
+_CHECKED = "☑☒■√✓✔▇◼●"
+_UNCHECKED = "□☐◻○"
+_OPTION = re.compile(r"(依申请公开|不予公开|不公开|主动公开|免予公开)")
+_REASON = re.compile(r"(?:依申请公开或不予公开|依申请公开|不予公开|不公开)?(?:的)?理由\s*[:]?\s*(?P<reason>[^\n()。;]{1,80})")
+_REASON_WINDOW = 160  # characters after a label in which a separate 理由 field still belongs to it
+
+
+def _field_value(raw: str) -> str | None:
+    """The chosen option of a form field, or None when the field is blank."""
+    raw = raw.strip()
+    if any(mark in raw for mark in _CHECKED):
+        for option in _OPTION.finditer(raw):
+            before = raw[max(0, option.start() - 2) : option.start()]
+            if any(mark in before for mark in _CHECKED):
+                return option.group(1)
+        return None
+    if any(mark in raw for mark in _UNCHECKED):
+        return None  # a blank template lists every option behind empty boxes
+    # A value ends at the first separator: "不公开  理由：内部事务" or "主动公开，".
+    return re.split(r"[\s,，;；。(]", raw, maxsplit=1)[0] or None
+
+
+def find_mentions(text: str) -> list[LabelMention]:
+    """Every label mention in text order. `text` must be normalised (see module docstring)."""
+    mentions: list[LabelMention] = []
+    for match in _BRACKET_NOTE.finditer(text):
+        inner = match.group("inner")
+        category = category_of(inner)
+        if category is None:
+            continue  # 此件发至县级, 此件有删减: a distribution note, not a label
+        reason = _REASON.search(inner)
+        mentions.append(LabelMention(
+            category=category,
+            text=match.group(0),
+            value=re.split(r"[,，;；。]", inner, maxsplit=1)[0].strip(),
+            reason=reason.group("reason").strip() if reason else None,
+            start=match.start(),
+            end=match.end(),
+        ))
+    for match in _FIELD.finditer(text):
+        value = _field_value(match.group("value"))
+        if value is None:
+            continue
+        category = category_of(value)
+        if category is None and len(value) > 8:
+            continue  # prose such as 信息公开方式：通过政府网站…… is not a label
+        mentions.append(LabelMention(
+            category=category,
+            text=match.group(0).strip(),
+            value=value,
+            reason=_reason_after(text, match.start("value")),
+            start=match.start(),
+            end=match.end(),
+        ))
+    mentions.sort(key=lambda mention: mention.start)
+    return mentions
+
+
+def _reason_after(text: str, position: int) -> str | None:
+    window = text[position : position + _REASON_WINDOW]
+    reason = _REASON.search(window)
+    return reason.group("reason").strip() if reason else None

@@ -1,0 +1,94 @@
+"""Personal data that a 主动公开 document must not carry: 身份证号, mobile numbers, bank card numbers.
+
+Only numbers that validate are reported (the ID check digit, Luhn for cards), so document numbers,
+amounts and 统一社会信用代码 (public by law) are not flagged. Every value leaves gongkai masked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gongkai.textnorm import normalise
+
+ID_NUMBER = "id_number"
+MOBILE = "mobile"
+BANK_CARD = "bank_card"
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    kind: str
+    masked: str
+    start: int
+    end: int
+
+
+_ID = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![\d-])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![\d-])")
+_CARD = re.compile(r"(?<![\d-])\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?(?![\d-])")
+# Organisation accounts (对公账户) are public and fail Luhn; personal cards are UnionPay (62…) or
+# named as a card just before the number.
+_CARD_CONTEXT = re.compile(r"(?:卡号|银行卡|信用卡|借记卡|储蓄卡|社保卡)[^\d\n]{0,8}$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_digit_ok(number: str) -> bool:
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def find_personal_data(text: str) -> list[PersonalData]:
+    norm = normalise(text)  # full-width digits too: １３９１２３４５６７８ is a mobile number
+    found: list[PersonalData] = []
+    for match in _ID.finditer(norm):
+        number = match.group(0)
+        if id_check_digit_ok(number):
+            found.append(_masked(ID_NUMBER, match, keep_first=6, keep_last=4))
+    taken = [(item.start, item.end) for item in found]
+    for match in _MOBILE.finditer(norm):
+        if not _overlaps(match.start(), match.end(), taken):
+            found.append(_masked(MOBILE, match, keep_first=3, keep_last=4, skip_country_code=True))
+    taken = [(item.start, item.end) for item in found]
+    for match in _CARD.finditer(norm):
+        digits = re.sub(r"\D", "", match.group(0))
+        if not 16 <= len(digits) <= 19 or _overlaps(match.start(), match.end(), taken) or not luhn_ok(digits):
+            continue
+        if digits.startswith("62") or _CARD_CONTEXT.search(norm[max(0, match.start() - 16) : match.start()]):
+            found.append(_masked(BANK_CARD, match, keep_first=4, keep_last=4))
+    return sorted(found, key=lambda item: item.start)
+
+
+def _masked(kind: str, match: re.Match[str], keep_first: int, keep_last: int,
+            skip_country_code: bool = False) -> PersonalData:
+    """Star out the middle digits in place: same length, so masked text keeps every offset."""
+    value = match.group(0)
+    if skip_country_code and value.startswith(("+86", "86")):
+        keep_first += 2
+    digit_positions = [i for i, char in enumerate(value) if char.isdigit() or char in "Xx"]
+    hidden = set(digit_positions[keep_first : len(digit_positions) - keep_last])
+    masked = "".join("*" if i in hidden else char for i, char in enumerate(value))
+    return PersonalData(kind, masked, match.start(), match.end())
+
+
+def mask(text: str, items: list[PersonalData]) -> str:
+    """`text` with every item replaced by its masked form; lengths and offsets are unchanged."""
+    chars = list(text)
+    for item in items:
+        chars[item.start : item.end] = item.masked
+    return "".join(chars)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < span_end and span_start < end for span_start, span_end in spans)

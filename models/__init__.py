@@ -1,0 +1,1 @@
+"""Category and topic suggestion (transformers encoder + heads). Lands with the model issue."""

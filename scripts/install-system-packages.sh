@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages gongkai needs; installs only what is missing (apt-get update only then).
+set -euo pipefail
+packages=(
+    fonts-wqy-zenhei  # a CJK font: tests render Chinese text to scanned pages for OCR
+)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,106 @@
+"""Each check, with its stable code and severity, through the same stages `gongkai check` runs.
+Documents are generated for these tests (invented names and numbers)."""
+
+from datetime import date
+
+import pytest
+
+from extractors.base import Extracted
+from gongkai.check import check_extracted
+
+TODAY = date(2026, 3, 10)
+
+
+def document(body: str = "为做好有关工作，现通知如下。", label: str = "（此件主动公开）", title: str = "关于做好某项工作的通知",
+             signed: str = "2026年3月5日", header: str = "广东省民政厅文件\n粤民发〔2026〕12号") -> Extracted:
+    text = f"{header}\n{title}\n各地级以上市民政局：\n{body}\n广东省民政厅\n{signed}\n{label}\n抄送：民政部。"
+    return Extracted(format="txt", lines=text.split("\n"))
+
+
+def codes(extracted: Extracted, today: date = TODAY) -> dict[str, str]:
+    return {problem.code: problem.severity.value for problem in check_extracted(extracted, today).problems}
+
+
+def test_clean_proactive_document_has_no_problems() -> None:
+    report = check_extracted(document(), TODAY)
+    assert report.problems == []
+    assert report.publish_deadline is not None and report.publish_deadline.due == date(2026, 4, 2)
+
+
+def test_missing_label_is_an_error() -> None:
+    assert codes(document(label="")) == {"label_missing": "error"}
+
+
+def test_unknown_label_is_an_error() -> None:
+    assert codes(document(label="信息公开属性：半公开")) == {"label_unknown": "error"}
+
+
+def test_two_labels_conflict() -> None:
+    found = codes(document(label="（此件主动公开）\n信息公开属性：不予公开 理由：内部事务"))
+    assert found == {"label_conflict": "error"}
+
+
+@pytest.mark.parametrize("label", ["（此件依申请公开）", "（此件不予公开）"])
+def test_restricted_label_without_reason_warns(label: str) -> None:
+    assert codes(document(label=label)) == {"label_reason_missing": "warning"}
+
+
+def test_restricted_label_with_reason_is_fine() -> None:
+    assert codes(document(label="（此件不予公开，理由：内部事务信息）")) == {}
+
+
+def test_secrecy_marking_is_an_error_whatever_the_label() -> None:
+    found = codes(document(header="机密★1年\n广东省民政厅文件\n粤民发〔2026〕12号"))
+    assert found == {"secrecy_marking": "error"}
+
+
+def test_personal_data_in_a_proactive_document() -> None:
+    body = "经审核，同意张某（身份证号11010519491231002X，手机13912345678）的申请。"
+    report = check_extracted(document(body=body), TODAY)
+    assert {p.code: p.severity.value for p in report.problems} == {"pii_id_number": "error", "pii_mobile": "warning"}
+    # masked in every output: the report's text, the evidence, the JSON
+    assert "19491231" not in report.text and "19491231" not in str(report.to_json())
+    assert "13912345678" not in str(report.to_json())
+
+
+def test_personal_data_is_not_a_problem_when_not_published() -> None:
+    body = "经审核，同意张某（身份证号11010519491231002X）的申请。"
+    report = check_extracted(document(body=body, label="（此件不予公开，理由：个人隐私）"), TODAY)
+    assert report.problems == [] and [p.kind for p in report.personal_data] == ["id_number"]
+
+
+@pytest.mark.parametrize("title, doc_type", [("关于申请某项经费的请示", "请示"), ("关于某项工作情况的报告", "报告"),
+                                             ("厅长办公会议纪要", "纪要")])
+def test_proactive_on_a_usually_withheld_doc_type_warns(title: str, doc_type: str) -> None:
+    report = check_extracted(document(title=title), TODAY)
+    assert report.elements.doc_type == doc_type
+    assert {p.code: p.severity.value for p in report.problems} == {"withheld_doc_type": "warning"}
+    assert "第十六条" in report.problems[0].message
+
+
+def test_missing_number_and_date_warn() -> None:
+    found = codes(document(header="广东省民政厅文件", signed=""))
+    assert found == {"doc_number_missing": "warning", "signed_date_missing": "warning"}
+
+
+def test_deadline_passed() -> None:
+    assert codes(document(), today=date(2026, 4, 3)) == {"deadline_passed": "warning"}
+    assert codes(document(), today=date(2026, 4, 2)) == {}
+
+
+def test_deadline_in_a_year_without_schedule_is_marked_estimated() -> None:
+    report = check_extracted(document(signed="2026年12月20日"), date(2026, 12, 21))
+    assert report.to_json()["deadline_estimated"] is True
+    assert report.to_json()["publish_deadline"] == "2027-01-18"
+    assert [p.code for p in report.problems] == ["deadline_estimated"]
+
+
+def test_json_contract_fields() -> None:
+    data = check_extracted(document(), TODAY).to_json()
+    for key in ("file", "sha256", "format", "title", "doc_number", "issuer", "signed_date", "doc_type", "label",
+                "label_text", "label_reason", "secrecy", "pii", "suggestion", "publish_deadline",
+                "deadline_estimated", "problems"):
+        assert key in data
+    assert data["label"] == "主动公开" and data["label_text"] == "（此件主动公开）"
+    assert data["signed_date"] == "2026-03-05" and data["doc_number"] == "粤民发〔2026〕12号"
+    assert data["issuer"] == "广东省民政厅" and data["suggestion"] is None

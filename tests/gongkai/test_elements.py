@@ -1,0 +1,134 @@
+"""The official-document parser on documents written for these tests in GB/T 9704 layout
+(generated, not real: names and numbers are invented), and on flat text as OCR and web copies give it."""
+
+from datetime import date
+
+import pytest
+
+from gongkai.elements import canonical_doc_number, parse_elements
+from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
+
+FULL_DOCUMENT = """\
+000123
+机密★1年
+特急
+广东省民政厅文件
+粤民发〔2026〕12号　　　　签发人：王某某
+广东省民政厅关于做好2026年城乡最低生活保障
+工作的通知
+各地级以上市民政局：
+　　为做好2026年城乡低保工作，现将有关事项通知如下。
+　　一、提高保障标准。自2026年1月1日起执行新标准。
+附件：1.2026年城乡低保标准表
+　　　2.低保资金分配方案
+广东省民政厅
+2026年3月5日
+（此件主动公开）
+抄送：民政部，省财政厅。
+广东省民政厅办公室　　　　　　　　2026年3月6日印发
+"""
+
+
+def test_every_element_of_a_full_document() -> None:
+    elements = parse_elements(FULL_DOCUMENT)
+    assert elements.secrecy == "机密" and elements.secrecy_period == "1年"
+    assert elements.urgency == "特急"
+    assert elements.doc_number == "粤民发〔2026〕12号"
+    assert elements.signers == ["王某某"]
+    assert elements.title == "广东省民政厅关于做好2026年城乡最低生活保障工作的通知"
+    assert elements.doc_type == "通知"
+    assert elements.recipients == "各地级以上市民政局"
+    assert elements.attachments == ["2026年城乡低保标准表", "低保资金分配方案"]
+    assert elements.issuers == ["广东省民政厅"]
+    assert elements.signed_date == date(2026, 3, 5)
+    assert elements.label is not None and elements.label.category == PROACTIVE
+    assert elements.label.line == "（此件主动公开）"
+    assert elements.cc == "民政部，省财政厅"
+    assert elements.printed_by == "广东省民政厅办公室" and elements.printed_date == date(2026, 3, 6)
+
+
+@pytest.mark.parametrize("written", ["粤民发〔2018〕12号", "粤民发[2018]12号", "粤民发【2018】12号",
+                                     "粤民发(2018)12号", "粤民发（2018）12号", "粤民发〔２０１８〕１２号",
+                                     "粤 民 发 〔 2018 〕 12 号", "粤民发〔2018〕012号"])
+def test_doc_number_variants_normalise(written: str) -> None:
+    assert canonical_doc_number(written) == "粤民发〔2018〕12号"
+    assert parse_elements(f"广东省民政厅文件\n{written}\n关于某事的通知\n各市民政局：\n正文。").doc_number == "粤民发〔2018〕12号"
+
+
+def test_cited_numbers_in_the_body_are_not_the_documents_own() -> None:
+    text = "关于转发某事的通知\n各市：\n根据《国务院关于某事的通知》（国发〔2018〕1号）要求，现转发。\n某厅\n2018年5月1日"
+    assert parse_elements(text).doc_number is None
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("二〇一八年三月五日", date(2018, 3, 5)),
+    ("二○一八年十二月二十八日", date(2018, 12, 28)),
+    ("二零二六年十月一日", date(2026, 10, 1)),
+    ("２０２２ 年 ４ 月 ２０ 日", date(2022, 4, 20)),
+    ("2019年1月31日", date(2019, 1, 31)),
+])
+def test_signing_date_in_arabic_and_chinese_numerals(written: str, expected: date) -> None:
+    text = f"关于某事的通知\n各市：\n于2017年1月2日召开会议。\n某某厅\n{written}\n"
+    assert parse_elements(text).signed_date == expected
+
+
+def test_impossible_date_is_ignored_not_a_crash() -> None:
+    assert parse_elements("关于某事的通知\n各市：\n正文。\n某某厅\n2019年2月30日\n").signed_date is None
+
+
+def test_nested_forwarding_title() -> None:
+    text = ("广东省民政厅关于转发民政部关于加强\n养老服务工作的通知的通知\n粤民函〔2026〕3号\n"
+            "各地级以上市民政局：\n现转发给你们。")
+    elements = parse_elements(text)
+    assert elements.title == "广东省民政厅关于转发民政部关于加强养老服务工作的通知的通知"
+    assert elements.doc_type == "通知"
+
+
+def test_joint_document_has_every_issuer() -> None:
+    text = ("广东省民政厅 广东省财政厅文件\n粤民发〔2026〕7号\n关于调整残疾人两项补贴标准的通知\n各市：\n正文。\n"
+            "广东省民政厅　　　　广东省财政厅\n2026年4月1日\n（此件主动公开）")
+    assert parse_elements(text).issuers == ["广东省民政厅", "广东省财政厅"]
+    stacked = "关于某事的批复\n某省人民政府：\n正文。\n国务院\n中央军委\n一九八五年六月二十日"
+    assert parse_elements(stacked).issuers == ["国务院", "中央军委"]
+
+
+def test_flat_text_without_line_breaks() -> None:
+    text = ("内部事项国家电网有限公司文件国家电网发展(2020)646号国家电网有限公司关于推动电力市场建设的通知"
+            "各分部，各省电力公司:今年以来，工作要求如下。国家电网有限公司2020年10月28日(此件不公开发布，发至收文单位本部。)"
+            "国家电网有限公司办公室2020年10月28日印发")
+    elements = parse_elements(text)
+    assert elements.doc_number == "国家电网发展〔2020〕646号"
+    assert elements.title == "国家电网有限公司关于推动电力市场建设的通知"
+    assert elements.signed_date == date(2020, 10, 28)
+    assert elements.label is not None and elements.label.category == WITHHELD
+    assert elements.issuers == ["国家电网有限公司"]
+
+
+def test_label_of_an_attached_draft_is_not_the_documents_own() -> None:
+    text = ("关于征求《某某办法（征求意见稿）》意见的函\n各市民政局：\n请提出意见。\n附件：某某办法（征求意见稿）\n"
+            "广东省民政厅\n2026年5月6日\n附件\n某某办法（征求意见稿）\n第一条 为了……\n广东省民政厅\n2026年5月6日\n（此件主动公开）")
+    assert parse_elements(text).label is None
+
+
+def test_label_on_an_incoming_document_form_is_not_the_documents_own() -> None:
+    text = ("关于某事的报告\n省政府：\n现报告如下。\n某某厅\n2026年5月6日\n"
+            "文件处理笺\n来文单位：某市政府\n来文字号：某府〔2026〕1号\n公开方式：不公开")
+    assert parse_elements(text).label is None
+
+
+def test_two_different_labels_in_the_document_conflict() -> None:
+    text = ("发文稿纸\n信息公开属性：依申请公开\n理由：内部事务\n关于某事的通知\n各处室：\n正文。\n某某厅\n"
+            "2026年5月6日\n（此件主动公开）")
+    elements = parse_elements(text)
+    assert elements.label is not None and elements.label.category == ON_REQUEST
+    assert [other.category for other in elements.conflicting_labels] == [PROACTIVE]
+
+
+def test_secrecy_words_in_prose_are_not_markings() -> None:
+    text = "关于加强保密工作的通知\n各处室：\n严禁泄露国家秘密、商业秘密和工作秘密。机密文件要专人保管。\n某某厅\n2026年5月6日"
+    assert parse_elements(text).secrecy is None
+
+
+def test_secrecy_marking_in_a_running_header() -> None:
+    elements = parse_elements("关于某事的通知\n各处室：\n正文。", margin_lines=["秘密★5年"])
+    assert elements.secrecy == "秘密" and elements.secrecy_period == "5年"

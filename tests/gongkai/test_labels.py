@@ -1,0 +1,57 @@
+"""Every label phrasing in DOMAIN.md maps to its category; distribution notes are not labels."""
+
+import pytest
+
+from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD, find_mentions
+from gongkai.textnorm import normalise
+
+
+def categories(text: str) -> list[str | None]:
+    return [mention.category for mention in find_mentions(normalise(text))]
+
+
+@pytest.mark.parametrize("printed, category", [
+    ("（此件社会公开）", PROACTIVE),
+    ("（此件公开发布）", PROACTIVE),
+    ("（此件主动公开）", PROACTIVE),
+    ("(此件公开发布)", PROACTIVE),
+    ("（此件依申请公开）", ON_REQUEST),
+    ("（此件不予公开）", WITHHELD),
+    ("（此件不公开）", WITHHELD),
+    ("（此件不公开发布，发至收文单位本部。未经公司许可，严禁以任何方式对外传播和发布。）", WITHHELD),
+    ("信息公开属性：不公开", WITHHELD),
+    ("政府信息公开属性：不予公开", WITHHELD),
+    ("政府信息公开选项：依申请公开", ON_REQUEST),
+    ("公开方式：主动公开", PROACTIVE),
+    ("公开属性：☑主动公开 □依申请公开 □不予公开", PROACTIVE),
+    ("公开属性：□主动公开 ■依申请公开 □不予公开", ON_REQUEST),
+])
+def test_phrasing_maps_to_category(printed: str, category: str) -> None:
+    assert categories(printed) == [category]
+
+
+@pytest.mark.parametrize("note", [
+    "（此件发至县团级）", "（此件发至县级）", "（此件有删减）", "（本文有删减）",
+    "公开属性：□主动公开 □依申请公开 □不予公开",  # a blank form template
+    "政府信息公开方式：通过政府网站、政务新媒体和新闻发布会等途径及时发布",  # prose about disclosure
+])
+def test_distribution_notes_and_blank_forms_are_not_labels(note: str) -> None:
+    assert categories(note) == []
+
+
+def test_unknown_value_is_reported_without_category() -> None:
+    [mention] = find_mentions(normalise("信息公开属性：半公开"))
+    assert mention.category is None and mention.value == "半公开"
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("（此件不予公开，理由：内部事务信息）", "内部事务信息"),
+    ("信息公开属性：依申请公开\n依申请公开或不予公开理由：内部事宜", "内部事宜"),
+    ("政府信息公开属性：不予公开  理由：过程性信息", "过程性信息"),
+])
+def test_reason_is_read(text: str, reason: str) -> None:
+    assert find_mentions(normalise(text))[0].reason == reason
+
+
+def test_proactive_note_has_no_reason() -> None:
+    assert find_mentions(normalise("（此件主动公开）"))[0].reason is None

@@ -1,0 +1,54 @@
+"""Personal data: only numbers that validate are reported, and always masked.
+The numbers below are made up for the tests; the ID numbers carry valid check digits."""
+
+import pytest
+
+from gongkai.pii import BANK_CARD, ID_NUMBER, MOBILE, find_personal_data, id_check_digit_ok, luhn_ok, mask
+
+
+def test_id_number_with_valid_check_digit_is_found_and_masked() -> None:
+    [item] = find_personal_data("申请人张某，身份证号码11010519491231002X，住址略。")
+    assert item.kind == ID_NUMBER and item.masked == "110105********002X"
+
+
+def test_id_number_with_wrong_check_digit_is_not_personal_data() -> None:
+    assert id_check_digit_ok("11010519491231002X")
+    assert not id_check_digit_ok("110105194912310021")
+    assert find_personal_data("编号110105194912310021") == []
+
+
+def test_mobile_numbers_in_several_spellings() -> None:
+    found = find_personal_data("联系人：李某，13912345678；备用 +86 139-1234-5678；座机 020-83301234")
+    assert [item.kind for item in found] == [MOBILE, MOBILE]
+    assert [item.masked for item in found] == ["139****5678", "+86 139-****-5678"]
+
+
+def test_full_width_digits_are_still_personal_data() -> None:
+    assert [item.kind for item in find_personal_data("手机１３９１２３４５６７８")] == [MOBILE]
+
+
+def test_bank_card_needs_luhn_and_a_card_context() -> None:
+    assert luhn_ok("6222021234567890128") and not luhn_ok("6222021234567890127")
+    [card] = find_personal_data("补助发放至银行卡号 6222 0212 3456 7890 128。")
+    assert card.kind == BANK_CARD and "3456" not in card.masked
+    # an organisation account (对公账户) does not pass Luhn and is public information
+    assert find_personal_data("开户银行：工商银行，账号：4400 1234 5678 9012 345") == []
+
+
+@pytest.mark.parametrize("public", [
+    "统一社会信用代码：91440300MA5D12345X",
+    "粤民发〔2018〕12号",
+    "资金总额 1065800000 元",
+    "电话：020-83301234",
+])
+def test_public_numbers_are_not_personal_data(public: str) -> None:
+    assert find_personal_data(public) == []
+
+
+def test_masking_keeps_length_and_offsets() -> None:
+    text = "身份证号11010519491231002X，手机13912345678。"
+    found = find_personal_data(text)
+    masked = mask(text, found)
+    assert len(masked) == len(text)
+    assert "19491231" not in masked and "1234" not in masked[len("身份证号11010519491231002X，手机"):]
+    assert masked.endswith("139****5678。")
