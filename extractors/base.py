@@ -49,3 +49,4 @@ class ExtractionError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.format: str | None = None  # set by the registry once the format is known
