@@ -95,20 +95,12 @@ def check_extracted(extracted: Extracted, today: date) -> DocumentCheck:
 def check_file(path: Path, today: date, limits: ExtractionLimits = ExtractionLimits()) -> DocumentCheck:
     """Check one file. Never raises for bad input: an unreadable file gives a report that says why."""
     try:
-        sha256 = file_sha256(path)
         extracted = extractors.extract(path, limits)
     except ExtractionError as error:
-        return DocumentCheck(file=str(path), format=extractors.sniff_path(path), unreadable=True,
-                             sha256=_sha256_or_none(path),
+        return DocumentCheck(file=str(path), format=error.format, sha256=_sha256_or_none(path), unreadable=True,
                              problems=[Problem(error.code, Severity.ERROR, error.message)])
-    except OSError as error:
-        return DocumentCheck(file=str(path), unreadable=True, problems=[Problem(
-            "unreadable_file", Severity.ERROR,
-            f"无法打开文件 {path}：{error.strerror} / Cannot open {path}: {error.strerror}. "
-            "Check that the path exists and that you may read it.",
-        )])
     report = check_extracted(extracted, today)
-    report.file, report.sha256 = str(path), sha256
+    report.file, report.sha256 = str(path), _sha256_or_none(path)
     return report
 
 

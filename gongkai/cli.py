@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,7 +87,7 @@ def render_plain(report: DocumentCheck, today) -> str:
             left = report.publish_deadline.working_days_left(today)
             estimate = "，估算 estimated" if report.publish_deadline.estimated else ""
             rows.append(("公开期限 deadline", f"{data['publish_deadline']}（剩余 {left} 个工作日 working days left{estimate}）"))
-        lines += [f"  {name:<16}{value}" for name, value in rows if value]
+        lines += [f"  {_pad(name, 18)}{value}" for name, value in rows if value]
     for problem in report.problems:
         lines.append(f"  {_SEVERITY_MARK[problem.severity.value]} [{problem.code}] {problem.message}")
         if problem.evidence:
@@ -99,6 +100,12 @@ def render_plain(report: DocumentCheck, today) -> str:
     else:
         lines.append("  结论：可以提交审核 / Verdict: ready for review.")
     return "\n".join(lines)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    columns = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return text + " " * max(1, width - columns)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ _SECRECY_FIELD = re.compile(r"密\s*级\s*[:]\s*(?P<level>绝密|机密|秘密)"
 _SECRECY_MARK = re.compile(r"(?P<level>绝密|机密|秘密)\s*★\s*(?P<period>[^\s,，、]{0,8})")
 # Forms about ANOTHER document (a 收文处理笺 for an incoming file): their label is not this document's.
 _INCOMING_FORM = re.compile(r"收文处理|收文登记|文件处理笺|来文单位|来文字号|阅办单")
+# The colon after the 主送机关 in flat text; the 签发人/密级 fields of the 版头 have colons too.
+_HEAD_COLON = re.compile(r"(?<!签发人)(?<!密级)(?<!份号)(?<!保密期限)(?<!紧急程度):")
 _HEAD_CHARS = 400  # flat text: how far from the start the 版头 (header) may reach
 
 
@@ -215,8 +217,9 @@ def _head_end(doc: _Text) -> int:
             break
         if _RECIPIENTS_LINE.match(line.text) and not line.text.startswith(("签发人", "密级")):
             return line.start
-    colon = doc.norm.find(":", 0, _HEAD_CHARS)
-    return colon if colon > 0 else min(len(doc.norm), _HEAD_CHARS)
+    for colon in _HEAD_COLON.finditer(doc.norm, 0, _HEAD_CHARS):
+        return colon.start()
+    return min(len(doc.norm), _HEAD_CHARS)
 
 
 # --- header elements ------------------------------------------------------------------------------
@@ -253,7 +256,7 @@ def _doc_number(doc: _Text, head_end: int) -> str | None:
 
     Numbers cited in the body (《……》（国发〔2018〕1号）) come later or inside a sentence.
     """
-    for match in _DOC_NUMBER.finditer(doc.norm, 0, head_end + 60):
+    for match in _DOC_NUMBER.finditer(doc.norm, 0, head_end):
         prefix = _strip_header_words(squeeze(match.group("prefix")))
         if "》" in doc.norm[max(0, match.start() - 2) : match.start()] or not prefix:
             continue
@@ -357,7 +360,9 @@ def _signature_date(doc: _Text, own_mentions: list[LabelMention], head_end: int)
         if before:
             return before[-1]
     standalone = _standalone_dates(doc, head_end)
-    return standalone[0] if standalone else None
+    # a signature block names its issuer right above the date; a date alone in a table cell does not
+    signed = [candidate for candidate in standalone if _signature_names(doc, candidate)]
+    return (signed or standalone or [None])[0]
 
 
 def _inside_incoming_form(doc: _Text, position: int) -> bool:
@@ -373,26 +378,29 @@ def _organisations(raw: str) -> list[str]:
     return [whole] if whole else []
 
 
+def _signature_names(doc: _Text, signature: _DateMatch) -> list[str]:
+    """The 发文机关署名: organisation names on the date's line or on the lines right above it."""
+    line_start = doc.norm.rfind("\n", 0, signature.start) + 1
+    same_line = doc.text[line_start : signature.start]
+    if squeeze(same_line):
+        # flat text, or 署名 and date on one line: the organisation name right before the date
+        tail = re.split(r"[。;；!?！？:：)）”]", same_line)[-1]
+        return [name for name in _organisations(tail) if _ISSUER_SUFFIX.search(name)]
+    names: list[str] = []
+    for line in reversed([line for line in doc.lines if signature.start - 200 <= line.end < signature.start]):
+        if not line:
+            continue
+        if len(line.text) > 30 or not _ISSUER_SUFFIX.search(line.text):
+            break
+        names[:0] = _organisations(doc.text[line.start : line.end])
+    return names
+
+
 def _issuers(doc: _Text, signature: _DateMatch | None, title: str | None) -> list[str]:
     """The 发文机关署名 above the date; else the 发文机关标志 (…文件); else the title's prefix."""
-    if signature is not None:
-        line_start = doc.norm.rfind("\n", 0, signature.start) + 1
-        same_line = doc.text[line_start : signature.start]
-        if squeeze(same_line):
-            # flat text, or 署名 and date on one line: the organisation name right before the date
-            tail = re.split(r"[。;；!?！？:：)）”]", same_line)[-1]
-            names = [name for name in _organisations(tail) if _ISSUER_SUFFIX.search(name)]
-            if names:
-                return names
-        names = []
-        for line in reversed([line for line in doc.lines if signature.start - 200 <= line.end < signature.start]):
-            if not line:
-                continue
-            if len(line.text) > 30 or not _ISSUER_SUFFIX.search(line.text):
-                break
-            names[:0] = _organisations(doc.text[line.start : line.end])
-        if names:
-            return names
+    names = _signature_names(doc, signature) if signature else []
+    if names:
+        return names
     header = re.search(rf"([{_CJK}、 ]{{2,60}}?)文\s*件", doc.norm[:_HEAD_CHARS])
     if header:
         return [name for name in re.split(r"[、\s]+", doc.original(header, 1)) if name]

@@ -33,9 +33,14 @@ class LabelMention:
 # Order matters: negative phrasings contain the positive ones (不公开发布 ⊃ 公开发布).
 _VALUE_TO_CATEGORY = (
     (re.compile(r"依申请(?:予以)?公开"), ON_REQUEST),
-    (re.compile(r"不予公开|不公开|免予公开|不宜公开|暂不公开|非公开|不得公开"), WITHHELD),
-    (re.compile(r"社会公开|公开发布|主动公开|网上公开|向社会公开|全文公开|予以公开|^公开$"), PROACTIVE),
+    # 不予公开, 不公开发布, 不对外公开, 不向社会公开, 暂不公开, 非公开, 免予公开
+    (re.compile(r"(?:不|非|免)[^,，。;；]{0,5}公开"), WITHHELD),
+    (re.compile(r"公开"), PROACTIVE),  # 社会公开, 公开发布, 主动公开, 删减后公开 …
 )
+
+
+# A form field offers a fixed list of values; anything else (部分公开, 半公开) is an unknown value.
+_FIELD_VALUES = re.compile(r"(?:主动|依申请|不予|免予|社会|网上)?公开(?:发布)?|不公开")
 
 
 def category_of(value: str) -> str | None:
@@ -47,6 +52,8 @@ def category_of(value: str) -> str | None:
 
 # （此件……） notes. The inner text stops at the closing bracket; 120 characters covers the enterprise notes.
 _BRACKET_NOTE = re.compile(r"\(\s*(?:此\s*件|本\s*件|此\s*文|本\s*文)\s*(?P<inner>[^()\n]{0,160}?)\s*\)")
+# A bare category in brackets, （主动公开）: a label only where it stands alone or right after the date.
+_BARE_NOTE = re.compile(r"\(\s*(?P<inner>主动公开|依申请公开|不予公开|不公开|社会公开|公开发布)\s*\)")
 # Form fields. The key must say 公开; the value is read up to the end of the line or the next field.
 _FIELD = re.compile(
     r"(?P<key>(?:政府)?信息公开(?:属性|选项|方式|类别|类型|形式)|公开(?:属性|方式|类别|类型|选项|形式))"
@@ -91,21 +98,28 @@ def find_mentions(text: str) -> list[LabelMention]:
             start=match.start(),
             end=match.end(),
         ))
+    for match in _BARE_NOTE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        alone = not text[line_start : match.start()].strip() and not text[match.end() : line_end if line_end >= 0 else None].strip()
+        after_date = text[max(0, match.start() - 2) : match.start()].rstrip().endswith("日")
+        if alone or after_date:
+            mentions.append(LabelMention(category_of(match.group("inner")), match.group(0), match.group("inner"),
+                                         None, match.start(), match.end()))
     for match in _FIELD.finditer(text):
         value = _field_value(match.group("value"))
         if value is None:
             continue
-        category = category_of(value)
-        if category is None and len(value) > 8:
+        known = _FIELD_VALUES.match(value)  # flat text runs on after the value: 不公开附件1……
+        if known:
+            value, category = known.group(0), category_of(known.group(0))
+        elif len(value) <= 8:
+            category = None
+        else:
             continue  # prose such as 信息公开方式：通过政府网站…… is not a label
-        mentions.append(LabelMention(
-            category=category,
-            text=match.group(0).strip(),
-            value=value,
-            reason=_reason_after(text, match.start("value")),
-            start=match.start(),
-            end=match.end(),
-        ))
+        end = text.find(value, match.start("value")) + len(value)
+        mentions.append(LabelMention(category, text[match.start() : end], value,
+                                     _reason_after(text, match.start("value")), match.start(), end))
     mentions.sort(key=lambda mention: mention.start)
     return mentions
 

@@ -25,6 +25,12 @@ def categories(text: str) -> list[str | None]:
     ("公开方式：主动公开", PROACTIVE),
     ("公开属性：☑主动公开 □依申请公开 □不予公开", PROACTIVE),
     ("公开属性：□主动公开 ■依申请公开 □不予公开", ON_REQUEST),
+    ("（此件不对外公开）", WITHHELD),
+    ("（此件不向社会公开）", WITHHELD),
+    ("（此件删减后公开）", PROACTIVE),
+    ("（此文件主动公开）", PROACTIVE),
+    ("2026年3月5日\n（主动公开）", PROACTIVE),  # a bare category alone on its line
+    ("广东省民政厅2026年3月5日（不予公开）", WITHHELD),  # flat text: right after the date
 ])
 def test_phrasing_maps_to_category(printed: str, category: str) -> None:
     assert categories(printed) == [category]
@@ -34,6 +40,7 @@ def test_phrasing_maps_to_category(printed: str, category: str) -> None:
     "（此件发至县团级）", "（此件发至县级）", "（此件有删减）", "（本文有删减）",
     "公开属性：□主动公开 □依申请公开 □不予公开",  # a blank form template
     "政府信息公开方式：通过政府网站、政务新媒体和新闻发布会等途径及时发布",  # prose about disclosure
+    "各单位要编制政府信息公开目录（主动公开）并及时更新。",  # a bare category inside a sentence
 ])
 def test_distribution_notes_and_blank_forms_are_not_labels(note: str) -> None:
     assert categories(note) == []
@@ -55,3 +62,8 @@ def test_reason_is_read(text: str, reason: str) -> None:
 
 def test_proactive_note_has_no_reason() -> None:
     assert find_mentions(normalise("（此件主动公开）"))[0].reason is None
+
+
+def test_flat_field_value_stops_where_the_next_element_starts() -> None:
+    [mention] = find_mentions(normalise("山东省生态环境厅2021年8月17日信息公开属性:不公开附件1省有关部门名单"))
+    assert mention.category == WITHHELD and mention.text == "信息公开属性:不公开"
