@@ -267,13 +267,15 @@ def _doc_number(doc: _Text, head_end: int) -> str | None:
 # Flat text runs the 版头 into the number: 内部事项国家电网有限公司办公室办督〔2021〕6号. What precedes
 # the 机关代字 is a marking (份号/密级/紧急程度/文件) or the issuing organisation's name.
 _HEADER_MARKERS = re.compile(r"^.*(?:文件|事项|特急|加急|平急|特提|明电|稿纸|会议纪要)(?=.)")
+# Flat text may also run the title into the number: ……奖励的决定国发〔2018〕44号
+_TITLE_END = re.compile(rf"^.*(?:的(?:{'|'.join(DOC_TYPES)})|意见|复函|答复)(?=.)")
 _ORGANISATION_END = re.compile(r"^.{2,}(?:有限公司|公司|办公室|办公厅|委员会|人民政府|中心|管理局)(?=.)")
 _SHORT_ORGANISATION_END = re.compile(r"^.{3,}?[厅局](?=...)")
 _LONGEST_CODE = 9  # 机关代字 seen in real documents have 2–9 characters (总经理办公会议纪要)
 
 
 def _strip_header_words(prefix: str) -> str:
-    prefix = _HEADER_MARKERS.sub("", prefix)
+    prefix = _TITLE_END.sub("", _HEADER_MARKERS.sub("", prefix))
     if len(prefix) <= _LONGEST_CODE:
         return prefix
     organisation = _ORGANISATION_END.match(prefix) or _SHORT_ORGANISATION_END.match(prefix)
@@ -324,13 +326,17 @@ def _standalone_dates(doc: _Text, head_end: int) -> list[_DateMatch]:
     for candidate in _dates(doc.norm):
         if candidate.value is None or candidate.start < head_end // 2:
             continue
-        after = doc.norm[candidate.end : candidate.end + 8]
-        if after.lstrip().startswith("印发") or not _AFTER_SIGNATURE.match(after):
+        if _is_sentence_or_printing_date(doc, candidate):
             continue
-        if _SENTENCE_BEFORE.search(doc.norm[max(0, candidate.start - 4) : candidate.start]):
-            continue
-        found.append(candidate)
+        if _AFTER_SIGNATURE.match(doc.norm, candidate.end):
+            found.append(candidate)
     return found
+
+
+def _is_sentence_or_printing_date(doc: _Text, candidate: _DateMatch) -> bool:
+    if doc.norm[candidate.end : candidate.end + 8].lstrip().startswith("印发"):
+        return True
+    return bool(_SENTENCE_BEFORE.search(doc.norm[max(0, candidate.start - 4) : candidate.start]))
 
 
 def _own_mentions(doc: _Text, mentions: list[LabelMention], head_end: int) -> list[LabelMention]:
@@ -362,7 +368,12 @@ def _signature_date(doc: _Text, own_mentions: list[LabelMention], head_end: int)
     standalone = _standalone_dates(doc, head_end)
     # a signature block names its issuer right above the date; a date alone in a table cell does not
     signed = [candidate for candidate in standalone if _signature_names(doc, candidate)]
-    return (signed or standalone or [None])[0]
+    if signed or standalone:
+        return (signed or standalone)[0]
+    # flat text may run the date into whatever follows (a web page footer): the last date written
+    # right after an organisation's name, outside a sentence and not the 印发 date
+    after_issuer = [d for d in dates if not _is_sentence_or_printing_date(doc, d) and _signature_names(doc, d)]
+    return after_issuer[-1] if after_issuer else None
 
 
 def _inside_incoming_form(doc: _Text, position: int) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gongkai.textnorm import squeeze
+
 PROACTIVE = "主动公开"
 ON_REQUEST = "依申请公开"
 WITHHELD = "不予公开"
@@ -51,7 +53,8 @@ def category_of(value: str) -> str | None:
 
 
 # （此件……） notes. The inner text stops at the closing bracket; 120 characters covers the enterprise notes.
-_BRACKET_NOTE = re.compile(r"\(\s*(?:此\s*件|本\s*件|此\s*文|本\s*文)\s*(?P<inner>[^()\n]{0,160}?)\s*\)")
+# Long notes wrap across lines in PDFs, so the inner text may contain line breaks.
+_BRACKET_NOTE = re.compile(r"\(\s*(?:此\s*件|本\s*件|此\s*文|本\s*文)\s*(?P<inner>[^()]{0,160}?)\s*\)")
 # A bare category in brackets, （主动公开）: a label only where it stands alone or right after the date.
 _BARE_NOTE = re.compile(r"\(\s*(?P<inner>主动公开|依申请公开|不予公开|不公开|社会公开|公开发布)\s*\)")
 # Form fields. The key must say 公开; the value is read up to the end of the line or the next field.
@@ -85,7 +88,7 @@ def find_mentions(text: str) -> list[LabelMention]:
     """Every label mention in text order. `text` must be normalised (see module docstring)."""
     mentions: list[LabelMention] = []
     for match in _BRACKET_NOTE.finditer(text):
-        inner = match.group("inner")
+        inner = squeeze(match.group("inner"))  # a wrapped note: 不公\n开发布
         category = category_of(inner)
         if category is None:
             continue  # 此件发至县级, 此件有删减: a distribution note, not a label
