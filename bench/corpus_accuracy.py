@@ -43,6 +43,16 @@ def render(record: dict, folder: Path, index: int) -> dict[str, Path]:
     return {"docx": docx_path, "txt": txt_path}
 
 
+def outcomes(record: dict, label: str | None, doc_number: str | None, signed_date: str | None) -> dict[str, bool]:
+    """Which acceptance measures apply to this record, and whether the parsed values agree."""
+    agree = {"label": label == record["label"]} if record["label"] else {"no_label": label is None}
+    if record["meta"].get("doc_number_found_in") == "text":
+        agree["doc_number"] = doc_number == canonical_doc_number(record["doc_number"])
+    if record["date"]:
+        agree["signed_date"] = signed_date == record["date"]
+    return agree
+
+
 def evaluate(records: list[dict], show_misses: bool) -> dict[str, dict[str, tuple[int, int]]]:
     scores: dict[str, dict[str, list[int]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,16 +60,7 @@ def evaluate(records: list[dict], show_misses: bool) -> dict[str, dict[str, tupl
             for fmt, path in render(record, Path(tmp), index).items():
                 report = check_file(path, today=date(2026, 11, 25)).to_json()
                 fmt_scores = scores.setdefault(fmt, {key: [0, 0] for key in TARGETS})
-                outcomes = {}
-                if record["label"]:
-                    outcomes["label"] = report["label"] == record["label"]
-                else:
-                    outcomes["no_label"] = report["label"] is None
-                if record["meta"].get("doc_number_found_in") == "text":
-                    outcomes["doc_number"] = report["doc_number"] == canonical_doc_number(record["doc_number"])
-                if record["date"]:
-                    outcomes["signed_date"] = report["signed_date"] == record["date"]
-                for key, ok in outcomes.items():
+                for key, ok in outcomes(record, report["label"], report["doc_number"], report["signed_date"]).items():
                     fmt_scores[key][0] += ok
                     fmt_scores[key][1] += 1
                     if show_misses and not ok and fmt == "txt":

@@ -164,8 +164,6 @@ def _prolog_declares_dtd(xml_start: bytes) -> bool | None:
     return rest.startswith(b"<!")
 
 
-
-
 def parse_xml(xml: bytes, path: Path, part: str) -> Element:
     """Parse untrusted XML with defusedxml: DTDs, entities and external references are refused."""
     try:

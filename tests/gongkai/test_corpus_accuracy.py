@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.corpus_accuracy import TARGETS, evaluate
-from gongkai.elements import canonical_doc_number, parse_elements
+from bench.corpus_accuracy import TARGETS, evaluate, outcomes
+from gongkai.elements import parse_elements
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "real_docs_dev.jsonl"
 
@@ -32,13 +32,9 @@ def test_targets_hold_on_flat_text_without_line_breaks() -> None:
     agree = {key: [0, 0] for key in TARGETS}
     for record in records:
         elements = parse_elements(record["text"].replace("\n", ""))
-        category = elements.label.category if elements.label else None
-        outcomes = {"label" if record["label"] else "no_label": category == record["label"]}
-        if record["meta"].get("doc_number_found_in") == "text":
-            outcomes["doc_number"] = elements.doc_number == canonical_doc_number(record["doc_number"])
-        if record["date"]:
-            outcomes["signed_date"] = bool(elements.signed_date) and elements.signed_date.isoformat() == record["date"]
-        for key, ok in outcomes.items():
+        found = outcomes(record, elements.label.category if elements.label else None, elements.doc_number,
+                         elements.signed_date.isoformat() if elements.signed_date else None)
+        for key, ok in found.items():
             agree[key][0] += ok
             agree[key][1] += 1
     for key, (ok, total) in agree.items():
