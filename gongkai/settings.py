@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.base import ExtractionLimits
+from gongkai.catalogue import DEFAULT_CATALOGUE
 
 _MIB = 1024 * 1024
 
@@ -14,6 +16,8 @@ _MIB = 1024 * 1024
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GONGKAI_")
 
+    # The department's catalogue: topics, responsible offices, organisation code.
+    catalogue: Path = DEFAULT_CATALOGUE
     # Fixed "today" for reproducible deadline checks (tests, re-running an old batch); None = the real date.
     today: date | None = None
     # Caps on hostile or broken input (zip bombs, absurd page counts).
