@@ -29,7 +29,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (searched recursively)")
     check.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
+    commands.add_parser(
+        "up", help="启动本地 Prefect 服务、审核流程和收件箱监视 / start the server, the flows and the inbox watcher",
+        description="启动（或复用）本地 Prefect 服务器，提供审核流程并监视收件箱；Ctrl-C 停止 / Starts (or reuses) a "
+                    "local Prefect server, serves the review flow and watches the inbox. Ctrl-C stops it.",
+    )
     args = parser.parse_args(argv)
+    if args.command == "up":
+        from flows.serve import up
+        from gongkai.settings import Settings
+
+        return up(Settings())
     return _check(args.paths, as_json=args.json)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.base import ExtractionLimits
@@ -15,6 +17,27 @@ _MIB = 1024 * 1024
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GONGKAI_")
+
+    # Where drafters drop files (subfolders per office allowed), and where files come back to them.
+    inbox: Path = Path("inbox")
+    returned: Path = Path("returned")
+    # Working data: claimed files, the local Prefect server's database and task results, local storage.
+    data_dir: Path = Path("data")
+    # Object storage: "local" keeps both buckets under data_dir/storage; "s3" uses any S3 endpoint (MinIO).
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint: str = "127.0.0.1:9000"  # host:port, no scheme
+    s3_access_key: str = "gongkai"
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_secure: bool = False
+    s3_region: str | None = None
+    public_bucket: str = "gongkai-public"
+    private_bucket: str = "gongkai-private"
+    # The Prefect server `gongkai up` starts (SQLite under data_dir), unless PREFECT_API_URL names another.
+    prefect_port: int = 4200
+    # Intake: how often the inbox is scanned when no file event arrives (network shares send none),
+    # and how long a file's size must stay unchanged before it is taken (a copy may still be running).
+    poll_seconds: float = 2.0
+    stable_seconds: float = 1.0
 
     # The department's catalogue: topics, responsible offices, organisation code.
     catalogue: Path = DEFAULT_CATALOGUE

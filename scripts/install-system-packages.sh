@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(
     fonts-wqy-zenhei  # a CJK font: tests render Chinese text to scanned pages for OCR
+    chromium          # the browser tests drive the Prefect UI's review form with it (Playwright)
 )
 missing=()
 for package in "${packages[@]}"; do

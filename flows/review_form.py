@@ -1,0 +1,54 @@
+"""The reviewer's typed form, shown by the Prefect UI on a suspended document run."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from prefect.input import RunInput
+from pydantic import ConfigDict, Field, create_model, model_validator
+
+from gongkai.catalogue import Catalogue
+from gongkai.decisions import PUBLISH, RECORD, RETURN
+from gongkai.labels import PROACTIVE
+
+Category = Literal["主动公开", "依申请公开", "不予公开"]
+
+
+# The same two rules as the validator below, in the JSON schema: the Prefect server checks the form
+# against the schema when a reviewer submits it, so an inconsistent form is refused there and then.
+_SCHEMA_RULES = {"allOf": [
+    {"if": {"properties": {"category": {"not": {"const": PROACTIVE}}}},
+     "then": {"required": ["reason"], "properties": {"reason": {"pattern": r"\S"}}}},
+    {"if": {"properties": {"decision": {"const": PUBLISH}}},
+     "then": {"properties": {"category": {"const": PROACTIVE}}}},
+]}
+
+
+class ReviewForm(RunInput):
+    model_config = ConfigDict(json_schema_extra=_SCHEMA_RULES)
+
+    decision: str = Field(description="publish 发布（仅主动公开）· return 退回起草处室 · record 登记不发布（依申请公开/不予公开）")
+    category: Category = Field(description="公开类别 / disclosure category")
+    topic: str = Field(description="主动公开目录主题 / catalogue topic")
+    reason: str = Field(default="", description="依申请公开或不予公开的理由（必填）/ reason, required unless 主动公开")
+    comment: str = Field(default="", description="审核意见，退回时写给起草人 / comment; goes to the drafter on return")
+    reviewer: str = Field(min_length=1, description="审核人姓名 / reviewer's name")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReviewForm:
+        if self.category != PROACTIVE and not self.reason.strip():
+            raise ValueError("依申请公开或不予公开必须填写理由 / a reason is required unless the category is 主动公开")
+        if self.decision == PUBLISH and self.category != PROACTIVE:
+            raise ValueError("只有主动公开的文件可以发布 / only 主动公开 items can be published")
+        return self
+
+
+def review_form_for(catalogue: Catalogue, publish_allowed: bool) -> type[ReviewForm]:
+    """The form for one document: topics from the catalogue; no 'publish' when the document may not go out."""
+    decisions = (PUBLISH, RETURN, RECORD) if publish_allowed else (RETURN, RECORD)
+    topics = tuple(topic.name for topic in catalogue.topics)
+    fields: dict[str, Any] = {
+        "decision": (Literal[decisions], ReviewForm.model_fields["decision"]),  # type: ignore[valid-type]
+        "topic": (Literal[topics], ReviewForm.model_fields["topic"]),  # type: ignore[valid-type]
+    }
+    return create_model("ReviewForm", __base__=ReviewForm, **fields)

@@ -1,0 +1,186 @@
+"""`gongkai up`: a local Prefect server (SQLite), the document flow served, the inbox watched.
+
+A second `up` reuses a server that is already answering. Ctrl-C stops what this process started.
+Prefect reads its settings from the environment, so `prefect_environment` runs before any
+Prefect import.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from typing import TYPE_CHECKING
+
+from gongkai.settings import Settings
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
+
+    from gongkai.intake import Claim
+
+DEPLOYMENT = "review-document/inbox"
+_SERVER_START_SECONDS = 90
+
+
+def prefect_environment(settings: Settings) -> dict[str, str]:
+    """Where the local server keeps its database and the flows their persisted task results."""
+    home = (settings.data_dir / "prefect").resolve()
+    return {
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": os.environ.get("PREFECT_API_URL", f"http://127.0.0.1:{settings.prefect_port}/api"),
+        "PREFECT_LOCAL_STORAGE_PATH": str(home / "results"),
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # seconds from "run created" to "run started": review latency
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO"),
+    }
+
+
+def server_is_up(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_server(settings: Settings, environment: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """Start `prefect server start` unless a server already answers at PREFECT_API_URL; None if reused."""
+    api_url = environment["PREFECT_API_URL"]
+    if server_is_up(api_url):
+        return None
+    log = (settings.data_dir / "prefect-server.log").resolve()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", str(settings.prefect_port)],
+        env={**os.environ, **environment}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopping it stops the workers it spawns too
+    )
+    deadline = time.monotonic() + _SERVER_START_SECONDS
+    while not server_is_up(api_url):
+        if server.poll() is not None or time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(f"Prefect 服务器未能启动 / the Prefect server did not start: see {log}")
+        time.sleep(0.5)
+    return server
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    except ProcessLookupError:
+        pass  # already gone
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+class InboxWatcher(threading.Thread):
+    """Claims ready files and starts one review run each. File events wake it early; it polls anyway."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(name="inbox-watcher", daemon=True)
+        from gongkai.intake import Inbox
+        from gongkai.storage import open_storage
+
+        self.settings = settings
+        settings.inbox.mkdir(parents=True, exist_ok=True)
+        self.inbox = Inbox(settings.inbox, settings.data_dir / "processing", settings.stable_seconds)
+        self.storage = open_storage(settings)
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+
+    def run(self) -> None:
+        observer = self._watch_events()
+        try:
+            while not self.stopping.is_set():
+                self.scan_once()
+                self._wake.wait(self.settings.poll_seconds)
+                self._wake.clear()
+        finally:
+            observer.stop()
+
+    def scan_once(self) -> None:
+        for path in self.inbox.ready_files(time.monotonic()):
+            try:
+                claim = self.inbox.claim(path)
+            except FileNotFoundError:
+                continue  # another watcher took it
+            self.accept(claim)
+
+    def accept(self, claim: Claim) -> None:
+        from prefect.deployments import run_deployment
+
+        from gongkai.decisions import PENDING, PUBLISHED, audit, registry_status, return_to_drafter, set_registry_status
+
+        status = registry_status(self.storage, claim.sha256)
+        if status in (PENDING, PUBLISHED):
+            note = return_to_drafter(self.settings.returned, claim, [
+                f"重复提交：相同内容的文件已在审核中或已发布（{status}）/ Duplicate: the same file is already {status}.",
+            ])
+            audit(self.storage, "duplicate", claim, existing_status=status)
+            print(f"重复文件 duplicate: {claim.name} ({status}) → {note}", flush=True)
+            return
+        set_registry_status(self.storage, claim, PENDING)
+        run = run_deployment(DEPLOYMENT, parameters={"claim": claim.to_dict()}, timeout=0,
+                             flow_run_name=claim.name, tags=[f"处室:{claim.office or '未分配'}"])
+        audit(self.storage, "received", claim, flow_run_id=str(run.id))
+        print(f"收到 received: {claim.name} → flow run {run.id}", flush=True)
+
+    def _watch_events(self) -> BaseObserver:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        wake = self._wake
+
+        class Wake(FileSystemEventHandler):
+            def on_any_event(self, event: object) -> None:
+                wake.set()
+
+        observer = Observer()
+        observer.schedule(Wake(), str(self.settings.inbox), recursive=True)
+        observer.start()
+        return observer
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and `kill` both end `up` cleanly (a shell may start background jobs with SIGINT ignored)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def up(settings: Settings) -> int:
+    _stop_on_signals()
+    environment = prefect_environment(settings)
+    os.environ.update(environment)
+    server = start_server(settings, environment)
+    ui = environment["PREFECT_API_URL"].removesuffix("/api")
+    print(f"gongkai: Prefect UI {ui}  (审核 review: {ui}/runs)", flush=True)
+    print(f"gongkai: 收件箱 inbox {settings.inbox.resolve()}  退回 returned {settings.returned.resolve()}", flush=True)
+    watcher = InboxWatcher(settings)
+    try:
+        from prefect import serve
+
+        from flows.document import review_document
+
+        watcher.start()
+        serve(review_document.to_deployment(name=DEPLOYMENT.split("/")[1]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stopping.set()
+        if server is not None:
+            stop_server(server)
+    print("gongkai: stopped", flush=True)
+    return 0
+

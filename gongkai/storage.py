@@ -1,0 +1,169 @@
+"""Object storage: a public bucket (approved 主动公开 items and the catalogue only) and a private one.
+
+Two backends with the same keys: any S3 endpoint through the `minio` SDK (MinIO in docker-compose),
+and a local folder (the embedded default, so the main job runs with no object store). Object
+metadata stays ASCII: S3 user metadata cannot carry Chinese, so everything readable is in the
+objects themselves (UTF-8 JSON).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from minio import Minio
+
+    from gongkai.settings import Settings
+
+
+class ObjectStore(Protocol):
+    bucket: str
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def keys(self, prefix: str = "") -> list[str]: ...
+    def delete(self, key: str) -> None: ...
+    def link(self, key: str) -> str: ...
+
+
+def put_json(store: ObjectStore, key: str, value: Any) -> None:
+    store.put(key, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).encode(),
+              "application/json; charset=utf-8")
+
+
+def get_json(store: ObjectStore, key: str) -> Any:
+    return json.loads(store.get(key))
+
+
+class LocalStore:
+    """A folder per bucket. Writes go to a temporary file first, so a reader never sees half an object."""
+
+    def __init__(self, root: Path, bucket: str) -> None:
+        self.bucket = bucket
+        self.root = (root / bucket).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root) or key.endswith("/"):
+            raise ValueError(f"invalid object key {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise KeyError(f"{self.bucket}/{key}") from None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def keys(self, prefix: str = "") -> list[str]:
+        found = (path.relative_to(self.root).as_posix() for path in self.root.rglob("*")
+                 if path.is_file() and not path.name.startswith(".part-"))
+        return sorted(key for key in found if key.startswith(prefix))
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def link(self, key: str) -> str:
+        return self._path(key).as_uri()
+
+
+class S3Store:
+    """One bucket of an S3 endpoint, through the minio SDK."""
+
+    def __init__(self, client: Minio, bucket: str, public: bool) -> None:
+        self.bucket = bucket
+        self._client = client
+        if not client.bucket_exists(bucket):
+            client.make_bucket(bucket)
+        if public:
+            # anonymous read of objects, nothing else: no listing, no writes
+            client.set_bucket_policy(bucket, json.dumps(_anonymous_read_policy(bucket)))
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._client.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+
+    def get(self, key: str) -> bytes:
+        with _missing_as_key_error(self.bucket, key):
+            response = self._client.get_object(self.bucket, key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def exists(self, key: str) -> bool:
+        try:
+            with _missing_as_key_error(self.bucket, key):
+                self._client.stat_object(self.bucket, key)
+        except KeyError:
+            return False
+        return True
+
+    def keys(self, prefix: str = "") -> list[str]:
+        return sorted(item.object_name for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True))
+
+    def delete(self, key: str) -> None:
+        self._client.remove_object(self.bucket, key)
+
+    def link(self, key: str) -> str:
+        return self._client.presigned_get_object(self.bucket, key, expires=timedelta(days=7))
+
+
+@contextmanager
+def _missing_as_key_error(bucket: str, key: str) -> Iterator[None]:
+    from minio.error import S3Error
+
+    try:
+        yield
+    except S3Error as error:
+        if error.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+            raise KeyError(f"{bucket}/{key}") from None
+        raise
+
+
+def _anonymous_read_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["s3:GetObject"],
+                       "Resource": [f"arn:aws:s3:::{bucket}/*"]}],
+    }
+
+
+@dataclass
+class Storage:
+    public: ObjectStore
+    private: ObjectStore
+
+
+def open_storage(settings: Settings) -> Storage:
+    if settings.storage == "local":
+        root = settings.data_dir / "storage"
+        return Storage(LocalStore(root, settings.public_bucket), LocalStore(root, settings.private_bucket))
+    from minio import Minio
+
+    client = Minio(settings.s3_endpoint, access_key=settings.s3_access_key,
+                   secret_key=settings.s3_secret_key.get_secret_value(), secure=settings.s3_secure,
+                   region=settings.s3_region)
+    return Storage(S3Store(client, settings.public_bucket, public=True),
+                   S3Store(client, settings.private_bucket, public=False))

@@ -1,0 +1,71 @@
+"""Real services on loopback for the tests: an S3 endpoint (moto's server) and a Prefect server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gongkai.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's S3 server in its own process: the same protocol MinIO speaks (no MinIO binary here)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/moto-api/", process)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint: str, tmp_path: Path) -> Settings:
+    """Settings for the S3 backend with fresh bucket names per test."""
+    suffix = f"{os.getpid()}-{time.monotonic_ns() % 10**9}"
+    return Settings(storage="s3", s3_endpoint=s3_endpoint, s3_access_key="testing", s3_secret_key="testing",
+                    s3_region="us-east-1", public_bucket=f"pub-{suffix}", private_bucket=f"priv-{suffix}",
+                    data_dir=tmp_path / "data", inbox=tmp_path / "inbox", returned=tmp_path / "returned")
+
+
+@pytest.fixture
+def local_settings(tmp_path: Path) -> Settings:
+    return Settings(storage="local", data_dir=tmp_path / "data", inbox=tmp_path / "inbox",
+                    returned=tmp_path / "returned")
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """Each storage test runs against the local folder backend and a real S3 endpoint."""
+    return request.getfixturevalue(f"{request.param}_settings")

@@ -1,0 +1,168 @@
+"""The whole local stack as a user runs it: `gongkai up` (its own Prefect server, SQLite) against a
+real S3 endpoint on loopback (moto's server), in a temporary working folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+
+from tests.conftest import free_port, wait_for_http
+
+GONGKAI = str(Path(sys.executable).with_name("gongkai"))
+
+
+def write_docx(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    document.save(path)
+    return path
+
+
+# Documents generated for these tests (invented numbers and names).
+GOOD = ["广东省民政厅文件", "粤民发〔2026〕12号", "广东省民政厅关于做好2026年城乡低保工作的通知", "各地级以上市民政局：",
+        "为做好城乡最低生活保障工作，现将有关事项通知如下。", "广东省民政厅", "2026年11月20日", "（此件主动公开）"]
+UNLABELLED = GOOD[:1] + ["粤民发〔2026〕13号", "广东省民政厅关于开展养老服务检查的通知"] + GOOD[3:-1]
+SECRET = ["机密★1年"] + GOOD[:1] + ["粤民发〔2026〕14号", "广东省民政厅关于救灾物资储备的通知"] + GOOD[3:]
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    env: dict[str, str]
+    api_url: str
+    process: subprocess.Popen[bytes] | None = None
+    logs: list[Path] = field(default_factory=list)
+
+    @property
+    def inbox(self) -> Path:
+        return self.workdir / "inbox"
+
+    @property
+    def returned(self) -> Path:
+        return self.workdir / "returned"
+
+    def start(self) -> None:
+        log = self.workdir / f"up-{len(self.logs)}.log"
+        self.logs.append(log)
+        self.process = subprocess.Popen([GONGKAI, "up"], cwd=self.workdir, env=self.env,
+                                        stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        wait_for_http(f"{self.api_url}/health", self.process)
+        self.wait_for(lambda: "Your deployments are being served" in log.read_text(errors="replace"), 60,
+                      "the review flow to be served")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+    def drop(self, name: str, lines: list[str], office: str = "社救处") -> Path:
+        """Write the file elsewhere, then move it in: as a drafter's copy finishes."""
+        staged = write_docx(self.workdir / "drafts" / name, lines)
+        target = self.inbox / office / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+        return target
+
+    def client(self) -> Any:
+        from prefect.client.orchestration import get_client
+
+        return get_client(sync_client=True)  # PREFECT_API_URL points at this stack (see the fixture)
+
+    def runs(self) -> list[Any]:
+        from prefect.client.schemas.sorting import FlowRunSort
+
+        with self.client() as client:
+            return client.read_flow_runs(sort=FlowRunSort.START_TIME_ASC)
+
+    def wait_for_runs(self, count: int, state: str, seconds: float = 120) -> list[Any]:
+        found: list[Any] = []
+
+        def enough() -> bool:
+            nonlocal found
+            found = [run for run in self.runs() if run.state and run.state.name == state]
+            return len(found) >= count
+
+        self.wait_for(enough, seconds, f"{count} runs in state {state}")
+        return found
+
+    def resume(self, run_id: Any, **form: Any) -> None:
+        from prefect.flow_runs import resume_flow_run
+
+        resume_flow_run(run_id, run_input=form)
+
+    def wait_final(self, run_id: Any, seconds: float = 120) -> Any:
+        result: list[Any] = []
+
+        def final() -> bool:
+            with self.client() as client:
+                run = client.read_flow_run(run_id)
+            result[:] = [run]
+            return bool(run.state and run.state.is_final())
+
+        self.wait_for(final, seconds, f"run {run_id} to finish")
+        return result[0]
+
+    def wait_for(self, condition: Any, seconds: float, what: str) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"gongkai up exited while waiting for {what}:\n{self.logs[-1].read_text()[-3000:]}")
+            time.sleep(0.5)
+        raise TimeoutError(f"waited {seconds} s for {what}:\n{self.logs[-1].read_text()[-3000:]}")
+
+
+@pytest.fixture
+def stack(tmp_path: Path, s3_endpoint: str) -> Iterator[Stack]:
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    suffix = tmp_path.name.replace("_", "-").lower()[-20:]
+    env = {
+        **{key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "GONGKAI_"))},
+        "GONGKAI_PREFECT_PORT": str(port),
+        "GONGKAI_STORAGE": "s3",
+        "GONGKAI_S3_ENDPOINT": s3_endpoint,
+        "GONGKAI_S3_ACCESS_KEY": "testing",
+        "GONGKAI_S3_SECRET_KEY": "testing",
+        "GONGKAI_S3_REGION": "us-east-1",
+        "GONGKAI_PUBLIC_BUCKET": f"pub-{suffix}",
+        "GONGKAI_PRIVATE_BUCKET": f"priv-{suffix}",
+        "GONGKAI_POLL_SECONDS": "0.5",
+        "GONGKAI_STABLE_SECONDS": "0.5",
+        "GONGKAI_TODAY": "2026-11-25",
+    }
+    running = Stack(workdir=tmp_path, env=env, api_url=api_url)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    running.start()
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):  # the test's own client calls
+            yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def stack_storage(stack: Stack) -> Any:
+    """The stack's buckets, read through gongkai's own storage layer."""
+    from gongkai.settings import Settings
+    from gongkai.storage import open_storage
+
+    env = stack.env
+    return open_storage(Settings(storage="s3", s3_endpoint=env["GONGKAI_S3_ENDPOINT"], s3_access_key="testing",
+                                 s3_secret_key="testing", s3_region="us-east-1",
+                                 public_bucket=env["GONGKAI_PUBLIC_BUCKET"],
+                                 private_bucket=env["GONGKAI_PRIVATE_BUCKET"], data_dir=stack.workdir / "data"))

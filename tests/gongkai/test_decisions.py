@@ -1,0 +1,82 @@
+"""Outcomes of review through the storage layer; a secret-marked document can never be published."""
+
+from pathlib import Path
+
+import pytest
+
+from extractors.base import Extracted
+from gongkai.check import check_extracted
+from gongkai.decisions import (PUBLISHED, RECORDED, Decision, PublishRefused, audit, audit_entries, publish,
+                               publish_blockers, record, registry_status, return_to_drafter)
+from gongkai.intake import Claim
+from gongkai.settings import Settings
+from gongkai.storage import get_json, open_storage
+
+GOOD = ["广东省民政厅文件", "粤民发〔2026〕12号", "关于做好城乡低保工作的通知", "各市民政局：", "正文。", "广东省民政厅",
+        "2026年3月5日", "（此件主动公开）"]
+
+
+def claim_for(tmp_path: Path, lines: list[str], name: str = "通知.txt") -> tuple[Claim, object]:
+    path = tmp_path / name
+    path.write_text("\n".join(lines), encoding="utf-8")
+    claim = Claim(sha256="ab" * 32, name=name, office="社救处", path=str(path), received_at="2026-03-06T00:00:00+00:00")
+    return claim, check_extracted(Extracted(format="txt", lines=lines), today=__import__("datetime").date(2026, 3, 6))
+
+
+def test_publish_puts_files_and_metadata_in_the_public_bucket(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    claim, check = claim_for(tmp_path, GOOD)
+    prefix = publish(storage, claim, check, Decision("publish", "主动公开", "social_assistance", "", "", "李审核"))
+    assert storage.public.keys(prefix) == [f"{prefix}/content.txt", f"{prefix}/metadata.json", f"{prefix}/original.txt"]
+    metadata = get_json(storage.public, f"{prefix}/metadata.json")
+    assert metadata["doc_number"] == "粤民发〔2026〕12号" and metadata["topic"] == "social_assistance"
+    assert registry_status(storage, claim.sha256) == PUBLISHED
+
+
+@pytest.mark.parametrize("category", ["主动公开", "依申请公开", "不予公开"])
+def test_secret_document_is_refused_whatever_the_form_says(any_settings: Settings, tmp_path: Path,
+                                                           category: str) -> None:
+    storage = open_storage(any_settings)
+    claim, check = claim_for(tmp_path, ["机密★1年"] + GOOD)
+    with pytest.raises(PublishRefused, match="机密"):
+        publish(storage, claim, check, Decision("publish", category, None, "x", "", "李审核"))
+    assert storage.public.keys() == []
+
+
+def test_personal_data_blocks_publication(tmp_path: Path) -> None:
+    _, check = claim_for(tmp_path, GOOD[:4] + ["申请人身份证号11010519491231002X。"] + GOOD[5:])
+    assert any("pii_id_number" in reason for reason in publish_blockers(check, "主动公开"))
+
+
+def test_only_proactive_items_are_published(tmp_path: Path, local_settings: Settings) -> None:
+    claim, check = claim_for(tmp_path, GOOD)
+    assert publish_blockers(check, "主动公开") == []
+    with pytest.raises(PublishRefused):
+        publish(open_storage(local_settings), claim, check, Decision("publish", "不予公开", None, "内部", "", "李"))
+
+
+def test_return_copies_the_file_with_a_note_for_the_drafter(tmp_path: Path) -> None:
+    claim, check = claim_for(tmp_path, GOOD[:-1])
+    problems = [f"{p.code}: {p.message}" for p in check.problems]
+    note = return_to_drafter(tmp_path / "returned", claim, problems, comment="请补充公开属性", reviewer="李审核")
+    assert (tmp_path / "returned" / "社救处" / "通知.txt").read_bytes() == Path(claim.path).read_bytes()
+    text = note.read_text(encoding="utf-8")
+    assert "label_missing" in text and "请补充公开属性" in text and "李审核" in text
+    assert Path(claim.path).exists()  # the original stays where it was
+
+
+def test_record_keeps_the_item_private_with_its_reason(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    claim, check = claim_for(tmp_path, GOOD[:-1] + ["（此件不予公开，理由：内部事务）"])
+    key = record(storage, claim, check, Decision("record", "不予公开", None, "内部事务信息", "", "李审核"))
+    assert get_json(storage.private, key)["reason"] == "内部事务信息"
+    assert registry_status(storage, claim.sha256) == RECORDED and storage.public.keys() == []
+
+
+def test_audit_ledger_keeps_every_entry(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    claim, _ = claim_for(tmp_path, GOOD)
+    for event in ("received", "returned", "received", "published"):
+        audit(storage, event, claim, reviewer="李审核")
+    assert [entry["event"] for entry in audit_entries(storage)].count("received") == 2
+    assert all(entry["sha256"] == claim.sha256 for entry in audit_entries(storage))
