@@ -1,7 +1,6 @@
 # Set-up is part of every entry point: `make run` and `make test` work on a fresh machine.
 VENV := .venv
 STAMP := $(VENV)/.installed
-INBOX ?= inbox
 
 .PHONY: setup run test bench
 
@@ -15,8 +14,7 @@ $(STAMP): pyproject.toml scripts/install-system-packages.sh
 setup: $(STAMP)
 
 run: setup
-	mkdir -p $(INBOX)
-	$(VENV)/bin/gongkai check $(INBOX)
+	$(VENV)/bin/gongkai up
 
 test: setup
 	$(VENV)/bin/python -m pytest
