@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import extractors
 from extractors.base import ExtractionError, ExtractionLimits, Extracted
@@ -18,6 +18,9 @@ from gongkai.elements import DocumentElements, parse_elements
 from gongkai.labels import PROACTIVE
 from gongkai.pii import PersonalData, find_personal_data, mask
 from gongkai.workdays import PUBLISH_PROACTIVE, Deadline, deadline
+
+if TYPE_CHECKING:
+    from models.suggest import Suggestion
 
 
 @dataclass
@@ -34,6 +37,7 @@ class DocumentCheck:
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False  # extraction failed: the problems say why
     extracted: Extracted | None = None
+    suggestion: Suggestion | None = None  # filled by models.suggest when a trained model is promoted
 
     @property
     def has_errors(self) -> bool:
@@ -67,7 +71,7 @@ class DocumentCheck:
             "label_reason": label.reason if label else None,
             "pii": [{"kind": p.kind, "masked": p.masked, "start": p.start, "end": p.end}
                     for p in self.personal_data],
-            "suggestion": None,
+            "suggestion": self.suggestion.to_json() if self.suggestion else None,
             "publish_deadline": self.publish_deadline.due.isoformat() if self.publish_deadline else None,
             "deadline_estimated": bool(self.publish_deadline and self.publish_deadline.estimated),
             "page_count": self.extracted.page_count if self.extracted else None,

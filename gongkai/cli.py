@@ -29,12 +29,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (searched recursively)")
     check.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
+    from models.cli import add_commands  # argparse only: torch and transformers load inside the commands
+
+    add_commands(commands)
     commands.add_parser(
         "up", help="启动本地 Prefect 服务、审核流程和收件箱监视 / start the server, the flows and the inbox watcher",
         description="启动（或复用）本地 Prefect 服务器，提供审核流程并监视收件箱；Ctrl-C 停止 / Starts (or reuses) a "
                     "local Prefect server, serves the review flow and watches the inbox. Ctrl-C stops it.",
     )
     args = parser.parse_args(argv)
+    if hasattr(args, "handler"):
+        return args.handler(args)
     if args.command == "up":
         from flows.serve import up
         from gongkai.settings import Settings
@@ -46,12 +51,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check(paths: list[Path], as_json: bool) -> int:
     from gongkai.check import check_file
     from gongkai.settings import Settings
+    from models.suggest import promoted_suggester
 
     settings = Settings()
     today, limits = settings.current_date(), settings.extraction_limits()
+    suggester = promoted_suggester(settings)  # None without a promoted model: check stays model-free and fast
     status = EXIT_OK
     for path in _files(paths):
         report = check_file(path, today, limits)
+        if suggester is not None and not report.unreadable:
+            suggester.add_to(report)
         if as_json:
             print(json.dumps(report.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -93,6 +102,9 @@ def render_plain(report: DocumentCheck, today) -> str:
         ]
         if data["label_reason"]:
             rows.append(("理由 reason", data["label_reason"]))
+        if report.suggestion and report.suggestion.category:
+            rows.append(("建议 suggestion", f"{report.suggestion.category}（{report.suggestion.category_confidence:.0%}），"
+                                            f"主题 {report.suggestion.topic_name}（{report.suggestion.topic_confidence:.0%}）"))
         if report.publish_deadline:
             left = report.publish_deadline.working_days_left(today)
             estimate = "，估算 estimated" if report.publish_deadline.estimated else ""

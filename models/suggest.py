@@ -1,0 +1,156 @@
+"""The suggestion `gongkai check` and the review flow show: category and topic, each with a calibrated
+confidence and why. Only a promoted (trained and gated) model makes suggestions:
+
+    suggester = promoted_suggester(settings)   # None without a promoted model; loads the encoder once
+    suggester.add_to(report)                   # fills report.suggestion, adds suggestion_disagrees if due
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gongkai.catalogue import Catalogue, load_catalogue
+from gongkai.check import DocumentCheck
+from gongkai.settings import Settings
+from gongkai.checks import Problem, Severity
+from gongkai.elements import DocumentElements
+from gongkai.labels import CATEGORIES
+from gongkai.pii import PersonalData
+from models.data import prepare_checked
+from models.features import sentence_spans
+from models.heads import CategoryHead, TopicHead, fit_topic_head, topic_descriptions
+from models.rules import apply_rules
+
+CONFIDENT = 0.8  # a suggestion at least this confident that disagrees with the label is worth a warning
+EVIDENCE_SENTENCES = 2
+_QUOTE_CHARS = 60
+
+
+@dataclass
+class Suggestion:
+    category: str | None
+    category_confidence: float | None
+    topic: str | None
+    topic_confidence: float | None
+    why: list[str] = field(default_factory=list)
+    topic_name: str | None = None
+    model_version: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"category": self.category,
+                "category_confidence": _rounded(self.category_confidence),
+                "topic": self.topic, "topic_name": self.topic_name,
+                "topic_confidence": _rounded(self.topic_confidence),
+                "why": self.why, "model_version": self.model_version}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+class Suggester:
+    def __init__(self, encoder, topic_head: TopicHead, catalogue: Catalogue,
+                 category_head: CategoryHead | None = None, version: str | None = None) -> None:
+        self.encoder = encoder
+        self.topic_head = topic_head
+        self.category_head = category_head
+        self.catalogue = catalogue
+        self.version = version
+
+    def suggest(self, masked_text: str, elements: DocumentElements,
+                personal_data: list[PersonalData] | None = None) -> Suggestion:
+        """`masked_text` and `elements` as gongkai.check produces them; the label is removed here."""
+        prepared = prepare_checked(masked_text, elements, personal_data or [])
+        spans = sentence_spans(prepared.model_text)
+        vectors = self.encoder.embed_spans(prepared.model_text, spans)
+        why: list[str] = []
+        category, category_confidence = self._category(vectors.document, vectors.spans, spans, prepared, why)
+        topic_probabilities = self.topic_head.probabilities(vectors.document[None, :])[0]
+        best = int(np.argmax(topic_probabilities))
+        topic = self.topic_head.keys[best]
+        topic_name = self.catalogue.topic(topic).name
+        keywords = [word for word in self.catalogue.topic(topic).keywords if word in prepared.model_text]
+        learned = int(self.topic_head.examples[best])
+        basis = f"目录描述与 {learned} 个已标注文件 / description and {learned} labelled documents" if learned \
+            else "目录描述（零样本） / catalogue description (zero-shot)"
+        why.append(f"主题“{topic_name}”最接近{basis}" + (f"；关键词：{'、'.join(keywords[:5])}" if keywords else ""))
+        return Suggestion(category, category_confidence, topic, float(topic_probabilities[best]), why,
+                          topic_name, self.version)
+
+    def _category(self, document: np.ndarray, sentence_vectors: np.ndarray, spans: list[tuple[int, int]],
+                  prepared, why: list[str]) -> tuple[str | None, float | None]:
+        if self.category_head is None:
+            probabilities = {category: 1.0 / len(CATEGORIES) for category in CATEGORIES}
+        else:
+            learned = dict(zip(self.category_head.classes, self.category_head.probabilities(document[None, :])[0]))
+            probabilities = {category: float(learned.get(category, 0.0)) for category in CATEGORIES}
+        outcome = apply_rules(probabilities, prepared.elements, prepared.personal_data)
+        why += outcome.reasons
+        if self.category_head is None and not outcome.decided:
+            why.append("尚无训练好的类别模型，仅主题建议 / no trained category model yet: topic only")
+            return None, None
+        category = max(outcome.probabilities, key=outcome.probabilities.get)
+        if not outcome.decided and self.category_head and category in self.category_head.classes and spans:
+            weights = self.category_head.sentence_weights(sentence_vectors, category)
+            for index in np.argsort(-weights)[:EVIDENCE_SENTENCES]:
+                if weights[index] > 0:
+                    start, end = spans[index]
+                    quote = " ".join(prepared.model_text[start:end].split())[:_QUOTE_CHARS]
+                    why.append(f"倾向{category}的句子 / sentence weighing toward {category}: “{quote}”")
+        return category, outcome.probabilities[category]
+
+
+    def add_to(self, report: DocumentCheck) -> None:
+        """Fill the report's suggestion and warn when a confident one disagrees with the drafter's label."""
+        report.suggestion = self.suggest(report.text, report.elements, report.personal_data)
+        problem = suggestion_problem(report.suggestion, report.elements)
+        if problem is not None:
+            report.problems.append(problem)
+
+
+def promoted_suggester(settings: Settings) -> Suggester | None:
+    """The suggester when a trained model has been promoted; None otherwise (no encoder is loaded)."""
+    from models.store import ModelStore
+
+    store = ModelStore(settings.model_dir)
+    return load_suggester(store) if store.promoted_version() else None
+
+
+def load_suggester(store=None, encoder=None, catalogue: Catalogue | None = None) -> Suggester:
+    """The promoted model version; without one, a zero-shot topic head and rules only for the category."""
+    from models.encoder import shared_encoder
+    from models.store import ModelStore
+
+    store = store or ModelStore()
+    encoder = encoder or shared_encoder()
+    catalogue = catalogue or load_catalogue()
+    stored = store.load_promoted()
+    if stored is not None:
+        topic_head = TopicHead.from_arrays(stored.arrays)
+        if set(topic_head.keys) == {topic.key for topic in catalogue.topics}:
+            return Suggester(encoder, topic_head, catalogue, CategoryHead.from_arrays(stored.arrays), stored.version)
+        category_head = CategoryHead.from_arrays(stored.arrays)  # the catalogue changed: topics restart zero-shot
+    else:
+        category_head = None
+    descriptions = topic_descriptions(catalogue)
+    vectors = encoder.embed(list(descriptions.values()), "query")
+    topic_head = fit_topic_head(dict(zip(descriptions, vectors)))
+    return Suggester(encoder, topic_head, catalogue, category_head, stored.version if stored else None)
+
+
+def suggestion_problem(suggestion: Suggestion, elements: DocumentElements) -> Problem | None:
+    """`suggestion_disagrees` (warning) when a confident suggestion names another category than the label."""
+    label = elements.label.category if elements.label else None
+    if (label is None or suggestion.category is None or suggestion.category == label
+            or (suggestion.category_confidence or 0.0) < CONFIDENT):
+        return None
+    confidence = f"{suggestion.category_confidence:.0%}"
+    return Problem(
+        "suggestion_disagrees", Severity.WARNING,
+        f"文件标注为{label}，但模型以 {confidence} 的置信度建议{suggestion.category}，请复核 / Labelled {label}, "
+        f"but the model suggests {suggestion.category} with {confidence} confidence: please double-check the label.",
+        "; ".join(suggestion.why[:2]) or None,
+    )

@@ -1,0 +1,30 @@
+"""Shared, expensive things built once per session: the encoder (first 512 tokens of each document, to
+keep the suite fast on 2 cores) and the corpus embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.data import EmbeddingCache, Example, examples_from_jsonl
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "real_docs_dev.jsonl"
+TEST_MAX_TOKENS = 512
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from models.encoder import Encoder
+
+    return Encoder(max_tokens=TEST_MAX_TOKENS)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[Example]:
+    return examples_from_jsonl(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(encoder, tmp_path_factory) -> EmbeddingCache:
+    return EmbeddingCache(encoder, tmp_path_factory.mktemp("embeddings"))

@@ -1,0 +1,66 @@
+"""The model commands register on an argparse parser and run with the corpus."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from models.cli import add_commands
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongkai")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_commands_are_registered():
+    parser = _parser()
+    for command in (["train"], ["evaluate", "--json"], ["build-encoder"]):
+        args = parser.parse_args(command)
+        assert callable(args.handler)
+
+
+def test_models_package_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = "import models.cli, sys; print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_train_on_a_folder_stores_a_version(tmp_path, monkeypatch, capsys):
+    from docx import Document
+
+    from tests.models.conftest import CORPUS
+
+    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    chosen = [r for r in records if r["label"] == "主动公开"][:8] + [r for r in records if r["label"] == "不予公开"][:8]
+    folder = tmp_path / "labelled" / "social_assistance"
+    folder.mkdir(parents=True)
+    for number, record in enumerate(chosen):
+        document = Document()
+        for line in record["text"].split("\n"):
+            document.add_paragraph(line)
+        document.save(folder / f"{number}.docx")
+    monkeypatch.setenv("GONGKAI_MODEL_DIR", str(tmp_path / "store"))
+    args = _parser().parse_args(["train", "--json", str(tmp_path / "labelled")])
+    assert args.handler(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["decision"]["promoted"] is True
+    stored = json.loads((tmp_path / "store" / "versions" / result["version"] / "metadata.json").read_text())
+    assert stored["examples"] == 16 and stored["encoder"]["encoder_checksum"]
+    assert stored["topics_with_examples"] == 1
+
+    # with a promoted model, `gongkai check` suggests a category and a topic, and says why
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GONGKAI_MODEL_DIR": str(tmp_path / "store"), "HF_HUB_OFFLINE": "1"}
+    checked = subprocess.run([str(Path(sys.executable).with_name("gongkai")), "check", "--json", str(folder / "0.docx")],
+                             capture_output=True, text=True, env=env, timeout=300)
+    suggestion = json.loads(checked.stdout)["suggestion"]
+    assert suggestion["category"] in ("主动公开", "不予公开") and 0 <= suggestion["category_confidence"] <= 1
+    assert suggestion["topic"] == "social_assistance" and suggestion["why"]
