@@ -20,7 +20,7 @@ from prefect.runtime import flow_run
 
 from extractors import extract
 from extractors.base import ExtractionError, Extracted
-from gongkai.catalogue import load_catalogue
+from gongkai.catalogue import Catalogue, load_catalogue
 from gongkai.check import DocumentCheck, check_extracted
 from gongkai.decisions import (PUBLISH, RECORD, RETURN, RETURNED, Decision, PublishRefused, audit,
                                decision_details, publish, publish_blockers, record, return_to_drafter,
@@ -31,6 +31,7 @@ from gongkai.review_page import review_page
 from gongkai.settings import Settings
 from gongkai.storage import open_storage
 from flows.review_form import ReviewForm, review_form_for
+from models.suggest import promoted_suggester
 
 REVIEW_TIMEOUT = timedelta(days=90)  # a suspended review waits this long before the run fails
 
@@ -46,6 +47,15 @@ def check_document(extracted: Extracted) -> DocumentCheck:
     return check_extracted(extracted, Settings().current_date())
 
 
+@task(persist_result=True)
+def suggest_category_and_topic(check: DocumentCheck) -> DocumentCheck:
+    """With a promoted model: the suggestion, and a warning when it confidently disagrees with the label."""
+    suggester = promoted_suggester(Settings())
+    if suggester is not None:
+        suggester.add_to(check)
+    return check
+
+
 @task
 def stage_original(claim: Claim) -> str:
     """A private copy of the original for the reviewer's link (presigned URL on S3)."""
@@ -55,11 +65,22 @@ def stage_original(claim: Claim) -> str:
     return storage.private.link(key)
 
 
-def _describe_run(claim: Claim, check: DocumentCheck) -> None:
+def responsible_office(claim: Claim, check: DocumentCheck, catalogue: Catalogue) -> str:
+    """The inbox subfolder when it names an office of the catalogue, else the suggested topic's office."""
+    offices = {topic.office for topic in catalogue.topics}
+    folder = claim.office.split("/")[0]
+    if folder in offices:
+        return folder
+    if check.suggestion and check.suggestion.topic:
+        return catalogue.topic(check.suggestion.topic).office
+    return folder or "未分配"
+
+
+def _describe_run(claim: Claim, check: DocumentCheck, office: str) -> None:
     """Name the run after the document and tag it with its office and deadline, for the reviewers' list."""
     elements = check.elements
     name = " ".join(part for part in (elements.doc_number, elements.title) if part) or claim.name
-    tags = [f"处室:{claim.office or '未分配'}"]
+    tags = [f"处室:{office}"]
     if check.publish_deadline:
         tags.append(f"期限:{check.publish_deadline.due.isoformat()}")
     with get_client(sync_client=True) as client:
@@ -81,25 +102,28 @@ def review_document(claim: dict[str, Any]) -> str:
         audit(storage, "unreadable", taken, problem=error.code)
         logger.warning("无法读取 %s（%s），已退回：%s", taken.name, error.code, note)
         return RETURN
-    check = check_document(extracted)
-    _describe_run(taken, check)
+    check = suggest_category_and_topic(check_document(extracted))
+    catalogue = load_catalogue(settings.catalogue)
+    _describe_run(taken, check, responsible_office(taken, check, catalogue))
     blockers = publish_blockers(check, PROACTIVE)  # what stops publication even if the reviewer says 主动公开
     can_publish = not blockers
-    catalogue = load_catalogue(settings.catalogue)
-    page = review_page(taken, check, stage_original(taken), settings.current_date(), blockers, suggestion=None)
+    page = review_page(taken, check, stage_original(taken), settings.current_date(), blockers)
     create_markdown_artifact(markdown=page, key=f"review-{taken.sha256[:16]}", description="公文审核 / review page")
 
     form_class = review_form_for(catalogue, publish_allowed=can_publish)
     label = check.elements.label
-    initial = {"decision": PUBLISH if can_publish else RETURN, "topic": catalogue.topics[0].name,
-               "category": label.category if label and label.category else PROACTIVE}
+    suggested = check.suggestion
+    initial = {"decision": PUBLISH if can_publish else RETURN,
+               "topic": suggested.topic_name if suggested and suggested.topic_name else catalogue.topics[0].name,
+               "category": label.category if label and label.category
+               else suggested.category if suggested and suggested.category else PROACTIVE}
     form: ReviewForm = suspend_flow_run(
         wait_for_input=form_class.with_initial_data(description=page, **initial),
         timeout=int(REVIEW_TIMEOUT.total_seconds()),
     )
     topic_key = next((topic.key for topic in catalogue.topics if topic.name == form.topic), None)
     decision = Decision(form.decision, form.category, topic_key, form.reason, form.comment, form.reviewer)
-    details = decision_details(decision, suggestion=None)
+    details = decision_details(decision, check.suggestion.to_json() if check.suggestion else None)
     if decision.decision == PUBLISH:
         try:
             prefix = publish(storage, taken, check, decision)

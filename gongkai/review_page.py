@@ -6,8 +6,6 @@ Markdown, shown by the Prefect UI next to the review form (and kept as an artifa
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
 from gongkai.check import DocumentCheck
 from gongkai.intake import Claim
 
@@ -15,8 +13,7 @@ _EXCERPT_CHARS = 600
 _SEVERITY = {"error": "❌ 错误", "warning": "⚠️ 警告", "info": "ℹ️ 提示"}
 
 
-def review_page(claim: Claim, check: DocumentCheck, original_link: str, today: date,
-                blockers: list[str], suggestion: dict[str, Any] | None) -> str:
+def review_page(claim: Claim, check: DocumentCheck, original_link: str, today: date, blockers: list[str]) -> str:
     report = check.to_json()
     rows = [
         ("文件 file", f"[{_cell(claim.name)}]({original_link})"),
@@ -38,13 +35,15 @@ def review_page(claim: Claim, check: DocumentCheck, original_link: str, today: d
     lines += ["", "### 问题 / Problems", ""]
     lines += [f"- {_SEVERITY[p['severity']]} `{p['code']}` {p['message']}" for p in report["problems"]] or ["- 无 / none"]
     lines += ["", "### 建议 / Suggestion", ""]
+    suggestion = check.suggestion
     if suggestion:
-        lines.append(f"- 公开类别 category: **{suggestion['category']}** (置信度 confidence "
-                     f"{suggestion['category_confidence']:.0%})")
-        lines.append(f"- 目录主题 topic: **{suggestion['topic']}** ({suggestion['topic_confidence']:.0%})")
-        lines += [f"  - {why}" for why in suggestion.get("why", [])]
+        if suggestion.category:
+            lines.append(f"- 公开类别 category: **{suggestion.category}** (置信度 confidence "
+                         f"{suggestion.category_confidence:.0%})")
+        lines.append(f"- 目录主题 topic: **{suggestion.topic_name}** ({suggestion.topic_confidence:.0%})")
+        lines += [f"  - {why}" for why in suggestion.why]
     else:
-        lines.append("- 暂无模型建议 / no model suggestion available")
+        lines.append("- 暂无模型建议（尚未训练并启用模型）/ no suggestion: no trained model has been promoted")
     if blockers:
         lines += ["", "### 不能发布 / Publishing is not offered", ""]
         lines += [f"- {reason}" for reason in blockers]
