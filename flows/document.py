@@ -110,15 +110,15 @@ def review_document(claim: dict[str, Any]) -> str:
     page = review_page(taken, check, stage_original(taken), settings.current_date(), blockers)
     create_markdown_artifact(markdown=page, key=f"review-{taken.sha256[:16]}", description="公文审核 / review page")
 
-    form_class = review_form_for(catalogue, publish_allowed=can_publish)
-    label = check.elements.label
-    suggested = check.suggestion
-    initial = {"decision": PUBLISH if can_publish else RETURN,
-               "topic": suggested.topic_name if suggested and suggested.topic_name else catalogue.topics[0].name,
-               "category": label.category if label and label.category
-               else suggested.category if suggested and suggested.category else PROACTIVE}
+    label, suggested = check.elements.label, check.suggestion
+    form_class = review_form_for(
+        catalogue, publish_allowed=can_publish,
+        category=label.category if label and label.category
+        else suggested.category if suggested and suggested.category else PROACTIVE,
+        topic=suggested.topic_name if suggested and suggested.topic_name else catalogue.topics[0].name,
+    )
     form: ReviewForm = suspend_flow_run(
-        wait_for_input=form_class.with_initial_data(description=page, **initial),
+        wait_for_input=form_class.with_initial_data(description=page),
         timeout=int(REVIEW_TIMEOUT.total_seconds()),
     )
     topic_key = next((topic.key for topic in catalogue.topics if topic.name == form.topic), None)

@@ -27,12 +27,12 @@ _SCHEMA_RULES = {"allOf": [
 class ReviewForm(RunInput):
     model_config = ConfigDict(json_schema_extra=_SCHEMA_RULES)
 
-    decision: str = Field(description="publish 发布（仅主动公开）· return 退回起草处室 · record 登记不发布（依申请公开/不予公开）")
-    category: Category = Field(description="公开类别 / disclosure category")
-    topic: str = Field(description="主动公开目录主题 / catalogue topic")
-    reason: str = Field(default="", description="依申请公开或不予公开的理由（必填）/ reason, required unless 主动公开")
-    comment: str = Field(default="", description="审核意见，退回时写给起草人 / comment; goes to the drafter on return")
-    reviewer: str = Field(min_length=1, description="审核人姓名 / reviewer's name")
+    decision: str = Field(title="审核结论 Decision", description="publish 发布（仅主动公开）· return 退回起草处室 · record 登记不发布（依申请公开/不予公开）")
+    category: Category = Field(title="公开类别 Category", description="公开类别 / disclosure category")
+    topic: str = Field(title="目录主题 Topic", description="主动公开目录主题 / catalogue topic")
+    reason: str = Field(default="", title="理由 Reason", description="依申请公开或不予公开的理由（必填）/ reason, required unless 主动公开")
+    comment: str = Field(default="", title="审核意见 Comment", description="审核意见，退回时写给起草人 / comment; goes to the drafter on return")
+    reviewer: str = Field(min_length=1, title="审核人 Reviewer", description="审核人姓名 / reviewer's name")
 
     @model_validator(mode="after")
     def _consistent(self) -> ReviewForm:
@@ -43,12 +43,20 @@ class ReviewForm(RunInput):
         return self
 
 
-def review_form_for(catalogue: Catalogue, publish_allowed: bool) -> type[ReviewForm]:
-    """The form for one document: topics from the catalogue; no 'publish' when the document may not go out."""
+def review_form_for(catalogue: Catalogue, publish_allowed: bool, category: str, topic: str) -> type[ReviewForm]:
+    """The form for one document: topics from the catalogue, pre-filled with the label or suggestion, and
+    no 'publish' when the document may not go out. Defaults are set here, with each field's title and
+    help text kept (RunInput.with_initial_data would replace the fields and drop them)."""
     decisions = (PUBLISH, RETURN, RECORD) if publish_allowed else (RETURN, RECORD)
     topics = tuple(topic.name for topic in catalogue.topics)
     fields: dict[str, Any] = {
-        "decision": (Literal[decisions], ReviewForm.model_fields["decision"]),  # type: ignore[valid-type]
-        "topic": (Literal[topics], ReviewForm.model_fields["topic"]),  # type: ignore[valid-type]
+        "decision": (Literal[decisions], _with_default("decision", decisions[0])),  # type: ignore[valid-type]
+        "category": (Category, _with_default("category", category)),
+        "topic": (Literal[topics], _with_default("topic", topic)),  # type: ignore[valid-type]
     }
     return create_model("ReviewForm", __base__=ReviewForm, **fields)
+
+
+def _with_default(name: str, default: str) -> Any:
+    declared = ReviewForm.model_fields[name]
+    return Field(default=default, title=declared.title, description=declared.description)

@@ -101,7 +101,8 @@ class InboxWatcher(threading.Thread):
         try:
             while not self.stopping.is_set():
                 self.scan_once()
-                self._wake.wait(self.settings.poll_seconds)
+                # a file still settling is looked at again as soon as it may be stable
+                self._wake.wait(self.settings.stable_seconds if self.inbox.waiting else self.settings.poll_seconds)
                 self._wake.clear()
         finally:
             observer.stop()

@@ -67,6 +67,11 @@ class Inbox:
         self._last_seen = seen
         return ready
 
+    @property
+    def waiting(self) -> bool:
+        """Files were seen that are not claimed yet (still settling)."""
+        return bool(self._last_seen)
+
     def claim(self, path: Path) -> Claim:
         """Move `path` into processing/<sha256>/; raises FileNotFoundError if another watcher took it."""
         sha256 = file_sha256(path)

@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
     fonts-wqy-zenhei  # a CJK font: tests render Chinese text to scanned pages for OCR
     chromium          # the browser tests drive the Prefect UI's review form with it (Playwright)
+    libgl1 libglib2.0-0  # OpenCV, which the OCR engine uses, links against them
 )
 missing=()
 for package in "${packages[@]}"; do
