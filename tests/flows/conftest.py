@@ -13,21 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import docx
 import pytest
 
-from tests.conftest import free_port, wait_for_http
+from tests.conftest import free_port, wait_for_http, write_docx
 
 GONGKAI = str(Path(sys.executable).with_name("gongkai"))
-
-
-def write_docx(path: Path, lines: list[str]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    document.save(path)
-    return path
 
 
 # Documents generated for these tests (invented numbers and names).

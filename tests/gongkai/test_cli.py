@@ -9,8 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import docx
 import pytest
+
+from tests.conftest import write_docx
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GONGKAI = str(Path(sys.executable).with_name("gongkai"))
@@ -19,14 +20,6 @@ GONGKAI = str(Path(sys.executable).with_name("gongkai"))
 def run(*args: str | Path, today: str = "2026-03-10") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GONGKAI_TODAY": today}
     return subprocess.run([GONGKAI, *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
-
-
-def write_docx(path: Path, lines: list[str]) -> Path:
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    document.save(path)
-    return path
 
 
 GOOD = ["广东省民政厅文件", "粤民发〔2026〕12号", "广东省民政厅关于做好2026年城乡低保工作的通知", "各地级以上市民政局：",
