@@ -37,6 +37,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="启动（或复用）本地 Prefect 服务器，提供审核流程并监视收件箱；Ctrl-C 停止 / Starts (or reuses) a "
                     "local Prefect server, serves the review flow and watches the inbox. Ctrl-C stops it.",
     )
+    status = commands.add_parser(
+        "status", help="修改已公开文件的效力状态或撤回 / change a published item's status, or withdraw it",
+        description="已修改、已废止、失效（--by 替代文件的索引号）更新两份元数据、目录和订阅；withdraw 把误发文件移出公开桶，"
+                    "记录留在私有桶 withdrawn/ / Updates the item (and the one that supersedes it), the catalogue and "
+                    "the feed; withdraw removes a mistaken publication and keeps its record privately.",
+    )
+    status.add_argument("index_no", metavar="INDEX_NO", help="索引号, e.g. 006939756/2026-00012")
+    status.add_argument("status", choices=["有效", "已修改", "已废止", "失效", "withdraw"], metavar="STATUS",
+                        help="有效 | 已修改 | 已废止 | 失效 | withdraw")
+    status.add_argument("--by", metavar="NEW_INDEX_NO", help="替代它的文件的索引号 / the item that supersedes it")
+    status.add_argument("--reason", default="", help="理由（撤回时必填）/ reason (required to withdraw)")
+    status.add_argument("--date", metavar="YYYY-MM-DD", help="变动生效日期，默认今天 / effective date (default today)")
+    status.add_argument("--reviewer", default="", help="操作人 / who does it")
+    status.set_defaults(handler=_status)
+    pull = commands.add_parser(
+        "pull", help="把公开桶增量同步到本地文件夹 / mirror the public bucket into a folder, incrementally",
+        description="只传输校验和不同的对象；中断后再运行会接着做 / Transfers only objects whose sha256 differs; an "
+                    "interrupted run resumes.",
+    )
+    pull.add_argument("dest", type=Path, metavar="DEST")
+    pull.add_argument("--since", metavar="TIME", help="只看此后更新的条目（ISO 8601）/ only items updated since")
+    pull.set_defaults(handler=_pull)
     args = parser.parse_args(argv)
     if hasattr(args, "handler"):
         return args.handler(args)
@@ -70,6 +92,51 @@ def _check(paths: list[Path], as_json: bool) -> int:
         elif report.has_errors and status == EXIT_OK:
             status = EXIT_ERRORS
     return status
+
+
+def _status(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from gongkai.catalogue import load_catalogue
+    from gongkai.publishing import WITHDRAW, set_status, withdraw
+    from gongkai.settings import Settings
+    from gongkai.storage import open_storage
+
+    settings = Settings()
+    storage, catalogue = open_storage(settings), load_catalogue(settings.catalogue)
+    try:
+        if args.status == WITHDRAW:
+            if not args.reason:
+                print("撤回须说明理由 --reason / withdrawing needs --reason", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            where = withdraw(storage, catalogue, args.index_no, args.reason, args.reviewer)
+            print(f"已撤回 {args.index_no}，记录保存在私有桶 {where} / withdrawn; record kept at {where}")
+            return EXIT_OK
+        item = set_status(storage, catalogue, args.index_no, args.status, by=args.by, reason=args.reason,
+                          effective=date.fromisoformat(args.date) if args.date else None)
+    except (LookupError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{args.index_no}：{item['status']}" + (f"（由 {args.by} 替代）" if args.by else "")
+          + f"，公开期限 deadline {item['status_change_deadline']}")
+    return EXIT_OK
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from gongkai.publishing import pull
+    from gongkai.settings import Settings
+    from gongkai.storage import open_storage
+
+    since = None
+    if args.since:
+        since = datetime.fromisoformat(args.since)
+        since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    result = pull(open_storage(Settings()).public, args.dest, since)
+    print(f"transferred {result.transferred} ({result.bytes} bytes), unchanged {result.unchanged}, "
+          f"deleted {result.deleted}")
+    return EXIT_OK
 
 
 def _files(paths: list[Path]) -> Iterator[Path]:

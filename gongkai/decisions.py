@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from gongkai.catalogue import Catalogue, load_catalogue
 from gongkai.check import DocumentCheck
 from gongkai.checks import Severity
 from gongkai.intake import Claim
@@ -98,23 +99,31 @@ def audit_entries(storage: Storage) -> list[dict[str, Any]]:
 
 # --- outcomes -------------------------------------------------------------------------------------
 
-def publish(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision) -> str:
-    """Put the approved item in the public bucket; returns its key prefix. Raises PublishRefused."""
+def publish(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision,
+            catalogue: Catalogue | None = None) -> str:
+    """Put the approved item in the public bucket; returns its key prefix (items/<索引号 slug>).
+
+    Raises PublishRefused. The layout, the 索引号 and the catalogue rebuild are in gongkai.publishing;
+    `catalogue` defaults to the one the settings name (its organisation_code starts every 索引号).
+    """
     blockers = publish_blockers(check, decision.category)
     if decision.decision != PUBLISH:
         blockers.append(f"审核结论为 {decision.decision} / the decision was {decision.decision}")
     if blockers:
         raise PublishRefused(blockers)
-    prefix = f"items/{claim.sha256[:16]}"
-    original = Path(claim.path)
-    _put_file(storage.public, f"{prefix}/original{original.suffix.lower()}", original)
-    storage.public.put(f"{prefix}/content.txt", check.text.encode(), "text/plain; charset=utf-8")
-    put_json(storage.public, f"{prefix}/metadata.json", item_metadata(claim, check, decision))
+    from gongkai.publishing import publish_item
+
+    if catalogue is None:
+        from gongkai.settings import Settings
+
+        catalogue = load_catalogue(Settings().catalogue)
+    prefix = publish_item(storage, claim, check, decision, catalogue, item_metadata(claim, check, decision))
     set_registry_status(storage, claim, PUBLISHED, item=prefix)
     return prefix
 
 
 def item_metadata(claim: Claim, check: DocumentCheck, decision: Decision) -> dict[str, Any]:
+    """The fields every item record has, published or recorded (publishing adds 索引号, status, files…)."""
     report = check.to_json()
     return {
         "title": report["title"],
@@ -124,8 +133,8 @@ def item_metadata(claim: Claim, check: DocumentCheck, decision: Decision) -> dic
         "signed_date": report["signed_date"],
         "category": decision.category,
         "topic": decision.topic,
-        "published_at": _now(),
         "publish_deadline": report["publish_deadline"],
+        "deadline_estimated": report["deadline_estimated"],
         "sha256": claim.sha256,
         "original_name": claim.name,
     }
@@ -155,7 +164,8 @@ def return_to_drafter(returned_dir: Path, claim: Claim, problems: list[str], com
 def record(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision) -> str:
     """Keep the item in the private register (依申请公开 / 不予公开, with the reason)."""
     key = f"register/{claim.sha256[:16]}/metadata.json"
-    put_json(storage.private, key, {**item_metadata(claim, check, decision), "reason": decision.reason,
+    put_json(storage.private, key, {**item_metadata(claim, check, decision), "recorded_at": _now(),
+                                    "reason": decision.reason,
                                     "comment": decision.comment, "reviewer": decision.reviewer})
     _put_file(storage.private, f"register/{claim.sha256[:16]}/original{Path(claim.path).suffix.lower()}",
               Path(claim.path))

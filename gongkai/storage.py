@@ -29,6 +29,7 @@ class ObjectStore(Protocol):
     bucket: str
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
+    def create(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def keys(self, prefix: str = "") -> list[str]: ...
@@ -36,9 +37,13 @@ class ObjectStore(Protocol):
     def link(self, key: str) -> str: ...
 
 
+def json_bytes(value: Any) -> bytes:
+    """The one JSON form of every object gongkai writes: UTF-8, Chinese as is, keys sorted (deterministic)."""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
 def put_json(store: ObjectStore, key: str, value: Any) -> None:
-    store.put(key, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).encode(),
-              "application/json; charset=utf-8")
+    store.put(key, json_bytes(value), "application/json; charset=utf-8")
 
 
 def get_json(store: ObjectStore, key: str) -> Any:
@@ -53,28 +58,44 @@ class LocalStore:
         self.root = (root / bucket).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, key: str) -> Path:
+    def path(self, key: str) -> Path:
+        """The file behind `key`; a key that would leave the bucket's folder is refused."""
         path = (self.root / key).resolve()
         if not path.is_relative_to(self.root) or key.endswith("/"):
             raise ValueError(f"invalid object key {key!r}")
         return path
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        path = self._path(key)
+        path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
 
+    def create(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool:
+        """Write only if no object has this key (atomic: a hard link fails if the name exists); False if it did."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temporary)
+        return True
+
     def get(self, key: str) -> bytes:
         try:
-            return self._path(key).read_bytes()
+            return self.path(key).read_bytes()
         except FileNotFoundError:
             raise KeyError(f"{self.bucket}/{key}") from None
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        return self.path(key).is_file()
 
     def keys(self, prefix: str = "") -> list[str]:
         found = (path.relative_to(self.root).as_posix() for path in self.root.rglob("*")
@@ -82,10 +103,10 @@ class LocalStore:
         return sorted(key for key in found if key.startswith(prefix))
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        self.path(key).unlink(missing_ok=True)
 
     def link(self, key: str) -> str:
-        return self._path(key).as_uri()
+        return self.path(key).as_uri()
 
 
 class S3Store:
@@ -102,6 +123,19 @@ class S3Store:
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self._client.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+
+    def create(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool:
+        """Conditional PUT (If-None-Match: *, S3 and MinIO): False when the key already exists."""
+        from minio.error import S3Error
+
+        try:  # put_object would turn If-None-Match into user metadata, hence the raw request
+            self._client._execute("PUT", self.bucket, key, body=data,
+                                  headers={"Content-Type": content_type, "If-None-Match": "*"})
+        except S3Error as error:
+            if error.code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True
 
     def get(self, key: str) -> bytes:
         with _missing_as_key_error(self.bucket, key):

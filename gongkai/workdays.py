@@ -49,6 +49,15 @@ PUBLISH_PROACTIVE = DeadlineRule(
 )
 
 
+STATUS_CHANGE = DeadlineRule(
+    key="publish_status_change",
+    working_days=20,
+    description="文件修改、废止、失效等情况自变动之日起 20 个工作日内公开 / publish a change of status "
+                "within 20 working days",
+    source="政府信息公开条例 第二十六条; seed 一(三)",
+)
+
+
 @dataclass(frozen=True)
 class Deadline:
     rule: DeadlineRule

@@ -32,7 +32,8 @@ def test_three_documents_three_outcomes(stack: Stack, stack_storage) -> None:  #
     stack.resume(good.id, decision="publish", category="主动公开", comment="同意发布", **FORM)
     assert stack.wait_final(good.id).state.name == "Completed"
     public_keys = stack_storage.public.keys("items/")
-    assert sorted(key.rsplit("/", 1)[1] for key in public_keys) == ["content.txt", "metadata.json", "original.docx"]
+    assert sorted(key.rsplit("/", 1)[1] for key in public_keys) == ["content.html", "content.txt", "metadata.json",
+                                                                      "original.docx"]
     metadata = json.loads(stack_storage.public.get(next(k for k in public_keys if k.endswith("metadata.json"))))
     assert metadata["doc_number"] == "粤民发〔2026〕12号" and metadata["topic"] == "social_assistance"
 
@@ -50,7 +51,9 @@ def test_three_documents_three_outcomes(stack: Stack, stack_storage) -> None:  #
             stack.resume(secret.id, decision="publish", category=category, reason="x", **FORM)
     stack.resume(secret.id, decision="record", category="不予公开", reason="涉密", **FORM)
     assert stack.wait_final(secret.id).state.name == "Completed"
-    assert len(stack_storage.public.keys()) == 3  # still only the approved item
+    assert len(stack_storage.public.keys("items/")) == 4  # still only the approved item (and the catalogue)
+    assert set(stack_storage.public.keys()) - set(public_keys) <= {
+        key for key in stack_storage.public.keys() if key.startswith("catalogue/")}
     assert any(key.startswith("register/") for key in stack_storage.private.keys())
 
     events = [json.loads(stack_storage.private.get(key))["event"] for key in stack_storage.private.keys("audit/")]

@@ -27,7 +27,9 @@ def test_publish_puts_files_and_metadata_in_the_public_bucket(any_settings: Sett
     storage = open_storage(any_settings)
     claim, check = claim_for(tmp_path, GOOD)
     prefix = publish(storage, claim, check, Decision("publish", "主动公开", "social_assistance", "", "", "李审核"))
-    assert storage.public.keys(prefix) == [f"{prefix}/content.txt", f"{prefix}/metadata.json", f"{prefix}/original.txt"]
+    assert prefix == "items/006939756-2026-00001"  # 索引号 006939756/2026-00001 (gongkai.publishing)
+    assert storage.public.keys(prefix) == [f"{prefix}/{name}" for name in
+                                          ("content.html", "content.txt", "metadata.json", "original.txt")]
     metadata = get_json(storage.public, f"{prefix}/metadata.json")
     assert metadata["doc_number"] == "粤民发〔2026〕12号" and metadata["topic"] == "social_assistance"
     assert registry_status(storage, claim.sha256) == PUBLISHED

@@ -1,0 +1,301 @@
+"""The published layout: items under their 索引号, the catalogue and feed, lifecycle, and pull."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from extractors.base import Extracted
+from gongkai.catalogue import load_catalogue
+from gongkai.check import DocumentCheck, check_extracted
+from gongkai.decisions import Decision, publish
+from gongkai.intake import Claim
+from gongkai.publishing import (FEED_KEY, INDEX_KEY, MANIFEST, REPEALED, SUMMARY_CHARS, pull,
+                                render_html, set_status, withdraw)
+from gongkai.settings import Settings
+from gongkai.storage import Storage, get_json, open_storage
+
+CATALOGUE = load_catalogue()
+APPROVE = Decision("publish", "主动公开", "social_assistance", "", "", "李审核")
+ATOM = "{http://www.w3.org/2005/Atom}"
+LONG_BODY = "为进一步规范城乡最低生活保障工作，切实保障困难群众基本生活，现就有关事项通知如下。" * 6
+
+
+def lines_for(number: int, title: str = "关于做好城乡低保工作的通知") -> list[str]:
+    return ["广东省民政厅文件", f"粤民发〔2026〕{number}号", f"广东省民政厅{title}", "各地级以上市民政局：", LONG_BODY,
+            "一、提高保障标准", "各地要按时调整标准。", "（一）城市低保", "按月发放。", "附件：1.低保标准表",
+            "广东省民政厅", "2026年3月5日", "（此件主动公开）"]
+
+
+def document(tmp_path: Path, lines: list[str], name: str) -> tuple[Claim, DocumentCheck]:
+    path = tmp_path / "processing" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    from gongkai.check import file_sha256
+
+    claim = Claim(sha256=file_sha256(path), name=name, office="社救处", path=str(path),
+                  received_at="2026-03-06T00:00:00+00:00")
+    return claim, check_extracted(Extracted(format="txt", lines=lines), today=date(2026, 3, 6))
+
+
+def publish_number(storage: Storage, tmp_path: Path, number: int) -> str:
+    claim, check = document(tmp_path, lines_for(number), f"通知{number}.txt")
+    return publish(storage, claim, check, APPROVE, CATALOGUE)
+
+
+def snapshot(storage: Storage) -> dict[str, bytes]:
+    return {key: storage.public.get(key) for key in storage.public.keys()}
+
+
+def test_publish_writes_item_files_metadata_catalogue_and_feed(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    prefix = publish_number(storage, tmp_path, 12)
+    assert prefix == "items/006939756-2026-00001"
+    assert storage.public.keys(prefix) == [f"{prefix}/{name}" for name in
+                                          ("content.html", "content.txt", "metadata.json", "original.txt")]
+    metadata = get_json(storage.public, f"{prefix}/metadata.json")
+    assert metadata["index_no"] == "006939756/2026-00001"
+    assert re.fullmatch(r"\d{9}/\d{4}-\d{5}", metadata["index_no"])
+    assert metadata["title"] == "广东省民政厅关于做好城乡低保工作的通知"
+    assert metadata["doc_number"] == "粤民发〔2026〕12号" and metadata["signed_date"] == "2026-03-05"
+    assert metadata["status"] == "有效" and metadata["topic"] == "social_assistance"
+    assert metadata["summary"].startswith("各地级以上市民政局：为进一步规范")
+    assert len(metadata["summary"]) <= SUMMARY_CHARS + 1 and metadata["summary"].endswith("…")
+    assert metadata["attachments"]
+    assert metadata["publish_deadline"] and metadata["deadline_met"] in (True, False)
+    for name, info in metadata["files"].items():
+        assert info["size"] == len(storage.public.get(f"{prefix}/{name}"))
+    assert "身份证" not in storage.public.get(f"{prefix}/content.txt").decode()
+
+    index = get_json(storage.public, INDEX_KEY)
+    assert [entry["index_no"] for entry in index["items"]] == ["006939756/2026-00001"]
+    assert index["items"][0]["path"] == f"{prefix}/"
+    topic = get_json(storage.public, "catalogue/topics/social_assistance.json")
+    assert [entry["index_no"] for entry in topic["items"]] == ["006939756/2026-00001"]
+    feed = ElementTree.fromstring(storage.public.get(FEED_KEY))
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 1 and "发布" in entries[0].findtext(f"{ATOM}title")
+    page = storage.public.get(f"{prefix}/content.html").decode()
+    assert_well_formed(page)
+    assert "<h2>一、提高保障标准</h2>" in page and "<h3>（一）城市低保</h3>" in page and "<script" not in page
+
+
+def test_publishing_twice_is_idempotent_and_numbers_follow(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    claim, check = document(tmp_path, lines_for(12), "通知.txt")
+    first = publish(storage, claim, check, APPROVE, CATALOGUE)
+    before = snapshot(storage)
+    again = publish(storage, claim, check, APPROVE, CATALOGUE)
+    assert again == first and snapshot(storage) == before
+    assert len(get_json(storage.public, INDEX_KEY)["items"]) == 1
+    second = publish_number(storage, tmp_path, 13)
+    assert second == "items/006939756-2026-00002"
+    assert [entry["index_no"] for entry in get_json(storage.public, INDEX_KEY)["items"]] == [
+        "006939756/2026-00001", "006939756/2026-00002"]
+
+
+def test_publish_interrupted_after_the_files_completes_on_retry(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    claim, check = document(tmp_path, lines_for(12), "通知.txt")
+    prefix = publish(storage, claim, check, APPROVE, CATALOGUE)
+    complete = snapshot(storage)
+    for key in (f"{prefix}/metadata.json", INDEX_KEY, FEED_KEY):  # as if it stopped after the files
+        storage.public.delete(key)
+    assert publish(storage, claim, check, APPROVE, CATALOGUE) == prefix
+    after = snapshot(storage)
+    assert set(after) == set(complete)
+    assert json.loads(after[INDEX_KEY])["count"] == 1
+
+
+def test_twenty_parallel_publishes_lose_nothing(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    documents = [document(tmp_path, lines_for(100 + n), f"通知{n}.txt") for n in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        prefixes = list(pool.map(lambda item: publish(storage, *item, APPROVE, CATALOGUE), documents))
+    assert len(set(prefixes)) == 20
+    index = get_json(storage.public, INDEX_KEY)
+    numbers = [entry["index_no"] for entry in index["items"]]
+    assert len(numbers) == 20 and len(set(numbers)) == 20
+    assert sorted(numbers) == [f"006939756/2026-{n:05d}" for n in range(1, 21)]
+    feed = ElementTree.fromstring(storage.public.get(FEED_KEY))
+    links = [entry.find(f"{ATOM}link").get("href") for entry in feed.findall(f"{ATOM}entry")]
+    assert len(links) == 20
+    for link in links:  # ../items/<slug>/content.html, relative to catalogue/
+        assert storage.public.exists(link.removeprefix("../"))
+    for entry in index["items"]:
+        for key, info in entry["files"].items():
+            assert len(storage.public.get(key)) == info["size"]
+
+
+def test_status_change_and_withdrawal(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    old = publish_number(storage, tmp_path, 12)
+    new = publish_number(storage, tmp_path, 30)
+    old_no, new_no = "006939756/2026-00001", "006939756/2026-00002"
+    item = set_status(storage, CATALOGUE, old_no, REPEALED, by=new_no, effective=date(2026, 4, 1))
+    assert item["status_change_deadline"] == "2026-04-30"  # 20 working days, 清明 (4.4–4.6) excluded
+    old_meta, new_meta = (get_json(storage.public, f"{p}/metadata.json") for p in (old, new))
+    assert old_meta["status"] == "已废止" and old_meta["superseded_by"] == new_no
+    assert new_meta["supersedes"] == [old_no] and new_meta["status"] == "有效"
+    assert "已废止" in storage.public.get(f"{old}/content.html").decode()
+    entries = {entry["index_no"]: entry for entry in get_json(storage.public, INDEX_KEY)["items"]}
+    assert entries[old_no]["status"] == "已废止" and entries[new_no]["supersedes"] == [old_no]
+    feed = ElementTree.fromstring(storage.public.get(FEED_KEY)).findall(f"{ATOM}entry")
+    assert len(feed) == 3 and feed[0].findtext(f"{ATOM}title").startswith("已废止")
+    before = snapshot(storage)
+    set_status(storage, CATALOGUE, old_no, REPEALED, by=new_no, effective=date(2026, 4, 1))  # a retry
+    assert snapshot(storage) == before
+
+    with pytest.raises(ValueError):
+        set_status(storage, CATALOGUE, old_no, "作废")
+    where = withdraw(storage, CATALOGUE, new_no, reason="误发", by="李审核")
+    assert storage.public.keys(new) == []
+    assert {key.rsplit("/", 1)[1] for key in storage.private.keys(where)} == {
+        "content.html", "content.txt", "metadata.json", "original.txt", "withdrawal.json"}
+    assert get_json(storage.private, f"{where}/withdrawal.json")["reason"] == "误发"
+    sha = get_json(storage.private, f"{where}/metadata.json")["sha256"]
+    assert get_json(storage.private, f"registry/{sha}.json")["status"] == "withdrawn"
+    events = [get_json(storage.private, key)["event"] for key in storage.private.keys("audit/")]
+    assert sorted(events) == ["status_changed", "withdrawn"]
+    index = get_json(storage.public, INDEX_KEY)
+    assert [entry["index_no"] for entry in index["items"]] == [old_no]
+    assert publish_number(storage, tmp_path, 31) == "items/006939756-2026-00003"  # 00002 is never given again
+
+
+def test_withdrawal_interrupted_halfway_completes(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    prefix = publish_number(storage, tmp_path, 12)
+    where = withdraw(storage, CATALOGUE, "006939756/2026-00001", reason="误发")
+    for name in ("content.txt", "original.txt"):  # as if it stopped after taking metadata.json out
+        storage.public.put(f"{prefix}/{name}", storage.private.get(f"{where}/{name}"))
+    assert withdraw(storage, CATALOGUE, "006939756/2026-00001", reason="误发") == where
+    assert storage.public.keys("items/") == [] and get_json(storage.public, INDEX_KEY)["items"] == []
+
+
+def test_anonymous_read_only_on_public_objects(s3_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(s3_settings)
+    prefix = publish_number(storage, tmp_path, 12)
+    base = f"http://{s3_settings.s3_endpoint}"
+    for key in (f"{prefix}/content.html", f"{prefix}/metadata.json", INDEX_KEY, FEED_KEY):
+        with urllib.request.urlopen(f"{base}/{storage.public.bucket}/{urllib.request.quote(key)}", timeout=10) as r:
+            assert r.status == 200 and r.read() == storage.public.get(key)
+    private_keys = storage.private.keys()
+    assert any(key.startswith("index-numbers/") for key in private_keys)
+    for key in private_keys:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/{storage.private.bucket}/{urllib.request.quote(key)}", timeout=10)
+        assert refused.value.code == 403
+
+
+def test_pull_transfers_only_what_changed_and_resumes(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    for number in (12, 13, 14):
+        publish_number(storage, tmp_path, number)
+    dest = tmp_path / "mirror"
+    first = pull(storage.public, dest)
+    total = len(storage.public.keys())
+    assert (first.transferred, first.unchanged, first.deleted) == (total, 0, 0)
+    for key in storage.public.keys():
+        assert (dest / key).read_bytes() == storage.public.get(key)
+    second = pull(storage.public, dest)
+    assert (second.transferred, second.unchanged) == (0, total)
+
+    set_status(storage, CATALOGUE, "006939756/2026-00001", REPEALED, by="006939756/2026-00002")
+    changed = {key for key, data in snapshot(storage).items() if (dest / key).read_bytes() != data}
+    third = pull(storage.public, dest)
+    assert third.transferred == len(changed) and third.deleted == 0
+    assert {k for k in changed if k.startswith("items/")} == {
+        f"items/006939756-2026-0000{n}/{name}" for n in (1, 2) for name in ("content.html", "metadata.json")}
+
+    # interrupted: some files never arrived and the manifest was cut short
+    (dest / "items/006939756-2026-00003/content.html").unlink()
+    (dest / "items/006939756-2026-00001/metadata.json").write_bytes(b"half")
+    (dest / MANIFEST).write_text((dest / MANIFEST).read_text()[:200])
+    resumed = pull(storage.public, dest)
+    assert resumed.transferred == 2 and resumed.unchanged == total - 2
+    assert pull(storage.public, dest).transferred == 0
+
+    withdraw(storage, CATALOGUE, "006939756/2026-00003", reason="误发")
+    after = pull(storage.public, dest)
+    assert after.deleted == 4
+    assert not list((dest / "items/006939756-2026-00003").glob("*"))
+
+
+def test_cli_status_and_pull(local_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    from gongkai.cli import main
+
+    monkeypatch.setenv("GONGKAI_DATA_DIR", str(local_settings.data_dir))
+    storage = open_storage(local_settings)
+    for number in (12, 13):
+        publish_number(storage, tmp_path, number)
+    assert main(["status", "006939756/2026-00001", "已废止", "--by", "006939756/2026-00002"]) == 0
+    assert get_json(storage.public, "items/006939756-2026-00001/metadata.json")["status"] == "已废止"
+    assert main(["status", "006939756/2026-00009", "失效"]) == 2
+    assert main(["pull", str(tmp_path / "mirror")]) == 0
+    assert main(["pull", str(tmp_path / "mirror")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("transferred 0 ")
+    assert main(["status", "006939756/2026-00002", "withdraw"]) == 2  # a reason is required
+    assert main(["status", "006939756/2026-00002", "withdraw", "--reason", "误发"]) == 0
+    assert not storage.public.keys("items/006939756-2026-00002/")
+
+
+class _WellFormed(HTMLParser):
+    VOID = {"meta", "br", "hr", "img", "link", "input"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def assert_well_formed(page: str) -> str:
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"zh-CN\">")
+    parser = _WellFormed()
+    parser.feed(page)
+    parser.close()
+    assert parser.stack == []
+    assert "<script" not in page.lower()
+    return "".join(parser.text)
+
+
+def test_html_of_real_documents_is_well_formed() -> None:
+    records = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "real_docs_dev.jsonl")
+               .read_text(encoding="utf-8").splitlines()]
+    chosen = [record for record in records if record.get("doc_number") and record.get("title")][:15]
+    assert len(chosen) == 15
+    for record in chosen:
+        check = check_extracted(Extracted(format="txt", lines=record["text"].splitlines()), date(2026, 3, 6))
+        metadata = {**check.to_json(), "title": record["title"], "doc_number": record["doc_number"],
+                    "index_no": "006939756/2026-00001", "status": "有效"}
+        text = assert_well_formed(render_html(metadata, check.text))
+        assert record["title"] in text and record["doc_number"] in text
+
+
+def test_html_escapes_everything() -> None:
+    page = render_html({"title": "<script>alert(1)</script>关于", "doc_number": "粤民发〔2026〕1号&",
+                        "index_no": "x/2026-00001", "issuer": "广东省民政厅"},
+                       "<b>正文</b>\n<img src=x onerror=alert(1)>")
+    assert "<script>" not in page and "<b>" not in page and "<img" not in page
+    assert "&lt;script&gt;" in page and "〔2026〕1号&amp;" in page
+    assert_well_formed(page)
