@@ -25,6 +25,7 @@ from gongkai.check import DocumentCheck, check_extracted
 from gongkai.decisions import (PUBLISH, RECORD, RETURN, RETURNED, Decision, PublishRefused, audit,
                                decision_details, publish, publish_blockers, record, return_to_drafter,
                                set_registry_status)
+from gongkai.interpretation import missing_interpretation
 from gongkai.intake import Claim
 from gongkai.labels import PROACTIVE
 from gongkai.review_page import review_page
@@ -105,6 +106,9 @@ def review_document(claim: dict[str, Any]) -> str:
     check = suggest_category_and_topic(check_document(extracted))
     catalogue = load_catalogue(settings.catalogue)
     _describe_run(taken, check, responsible_office(taken, check, catalogue))
+    interpretation_warning = missing_interpretation(storage.public, check.elements)
+    if interpretation_warning:
+        check.problems.append(interpretation_warning)
     blockers = publish_blockers(check, PROACTIVE)  # what stops publication even if the reviewer says 主动公开
     can_publish = not blockers
     page = review_page(taken, check, stage_original(taken), settings.current_date(), blockers)
@@ -122,7 +126,8 @@ def review_document(claim: dict[str, Any]) -> str:
         timeout=int(REVIEW_TIMEOUT.total_seconds()),
     )
     topic_key = next((topic.key for topic in catalogue.topics if topic.name == form.topic), None)
-    decision = Decision(form.decision, form.category, topic_key, form.reason, form.comment, form.reviewer)
+    decision = Decision(form.decision, form.category, topic_key, form.reason, form.comment, form.reviewer,
+                        form.interprets.strip())
     details = decision_details(decision, check.suggestion.to_json() if check.suggestion else None)
     if decision.decision == PUBLISH:
         try:

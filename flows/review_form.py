@@ -32,6 +32,9 @@ class ReviewForm(RunInput):
     topic: str = Field(title="目录主题 Topic", description="主动公开目录主题 / catalogue topic")
     reason: str = Field(default="", title="理由 Reason", description="依申请公开或不予公开的理由（必填）/ reason, required unless 主动公开")
     comment: str = Field(default="", title="审核意见 Comment", description="审核意见，退回时写给起草人 / comment; goes to the drafter on return")
+    interprets: str = Field(default="", title="解读对象 Interprets",
+                            description="若本文件是政策解读：所解读文件的索引号（留空则按标题《…》解读自动关联）/ "
+                                        "for a 解读: the 索引号 of the policy it explains (empty: matched by title)")
     reviewer: str = Field(min_length=1, title="审核人 Reviewer", description="审核人姓名 / reviewer's name")
 
     @model_validator(mode="after")

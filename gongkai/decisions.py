@@ -38,6 +38,7 @@ class Decision:
     reason: str
     comment: str
     reviewer: str
+    interprets: str = ""  # 索引号 of the published policy this document is the 解读 of, if the reviewer says so
 
 
 class PublishRefused(Exception):

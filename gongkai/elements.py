@@ -92,6 +92,8 @@ class DocumentElements:
     cc: str | None = None
     printed_by: str | None = None
     printed_date: date | None = None
+    # Where the body starts (the 主送机关 line, after 版头 and title), when the parser found it.
+    body_start: int | None = None
     label: DisclosureLabel | None = None
     # Other labels in the document's own part that name a different category (label_conflict).
     conflicting_labels: list[DisclosureLabel] = field(default_factory=list)
@@ -142,9 +144,11 @@ def parse_elements(text: str, margin_lines: list[str] | None = None) -> Document
     elements.secrecy, elements.secrecy_period = _secrecy(doc, head_end, margin_lines or [])
     elements.urgency = _urgency(doc, head_end)
     elements.doc_number = _doc_number(doc, head_end)
-    elements.title = _title(doc, head_end)
+    elements.title = _title_digits(_title(doc, head_end))
     elements.doc_type = doc_type_of(elements.title)
     elements.recipients = _recipients(doc, head_end)
+    if elements.recipients:
+        elements.body_start = head_end
     signer = _SIGNER.search(doc.norm, 0, head_end + 200)
     if signer:
         elements.signers = [name for name in re.split(r"[\s、,，]+", doc.original(signer, "names")) if name]
@@ -289,7 +293,7 @@ def _title(doc: _Text, head_end: int) -> str | None:
     """Title lines (one or several) end with a 文种; they stand above the 主送机关."""
     head_lines = [line for line in doc.lines if line and line.end <= head_end]
     for index, line in enumerate(head_lines):
-        if "关于" not in line.text and doc_type_of(line.text) is None:
+        if "关于" not in line.text and not _ends_like_title(line.text):
             continue
         parts: list[_Line] = []
         for following in head_lines[index : index + 5]:
@@ -297,10 +301,26 @@ def _title(doc: _Text, head_end: int) -> str | None:
                 break
             parts.append(following)
             joined = "".join(part.text for part in parts)
-            if doc_type_of(joined) and ("关于" in joined or len(parts) == 1 and len(joined) < 40):
+            if _ends_like_title(joined) and ("关于" in joined or len(parts) == 1 and len(joined) < 40):
                 return _strip_header("".join(part.original for part in parts))
     flat = _FLAT_TITLE.search(doc.norm, 0, head_end)  # flat text: the run ending in a 文种 before the 主送机关
     return _strip_header(squeeze(doc.original(flat))) if flat else None
+
+
+# Documents published beside 公文 that are titled without a 文种: 《……》解读, 答记者问.
+_OTHER_TITLE_ENDINGS = ("解读", "答记者问", "问答")
+
+
+def _ends_like_title(text: str) -> bool:
+    return doc_type_of(text) is not None or text.rstrip(" )）").endswith(_OTHER_TITLE_ENDINGS)
+
+
+def _title_digits(title: str | None) -> str | None:
+    """Full-width digits in a title are a typing artefact (GB/T 9704 uses Arabic numerals); brackets stay."""
+    return title.translate(_FULL_WIDTH_DIGITS) if title else title
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _strip_header(title: str) -> str:

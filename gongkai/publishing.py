@@ -39,6 +39,8 @@ from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
 from gongkai.check import file_sha256
+from gongkai.elements import parse_elements
+from gongkai.interpretation import find_interpretation, find_policy, published_items
 from gongkai.storage import LocalStore, ObjectStore, Storage, get_json, json_bytes, put_json
 from gongkai.workdays import STATUS_CHANGE, deadline
 
@@ -144,16 +146,30 @@ def publish_item(storage: Storage, claim: Claim, check: DocumentCheck, decision:
         "supersedes": [],
         "superseded_by": None,
         "interpretation": None,
+        "interpretation_of": None,
         "history": [{"event": "published", "at": published_at, "status": VALID}],
     }
     for field in ("status", "status_effective_date", "status_changed_at", "status_change_deadline", "supersedes",
-                  "superseded_by", "interpretation", "history"):
+                  "superseded_by", "interpretation", "interpretation_of", "history"):
         if keep and field in keep:
             metadata[field] = keep[field]
+    others = [item for item in published_items(storage.public) if item.get("index_no") != index_no]
+    policy = (read_metadata(storage.public, decision.interprets) if decision.interprets
+              else find_policy(others, metadata.get("title")))
+    interpretation = find_interpretation(others, metadata.get("title"))
+    if policy:
+        metadata["interpretation_of"] = policy["index_no"]
+    if interpretation:
+        metadata["interpretation"] = interpretation["index_no"]
     files = {f"original{extension}": (original.read_bytes(), _CONTENT_TYPES.get(extension,
                                                                                 "application/octet-stream")),
              "content.txt": (check.text.encode(), "text/plain; charset=utf-8")}
     _write_item(storage.public, prefix, metadata, files, check.text, keep, now)
+    # the other side of a policy–interpretation pair points back (seed 三(一): published together)
+    if policy and policy.get("interpretation") != index_no:
+        _rewrite(storage.public, {**policy, "interpretation": index_no}, now)
+    if interpretation and interpretation.get("interpretation_of") != index_no:
+        _rewrite(storage.public, {**interpretation, "interpretation_of": index_no}, now)
     rebuild_catalogue(storage, catalogue)
     return prefix
 
@@ -382,18 +398,26 @@ _DATE_LINE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})�
 _LABEL_LINE = re.compile(r"^[（(]?此件.{0,20}公开")
 
 
+# Lines that belong to the page or the 版记, not to the text: page numbers, 抄送, the 印发 line, 共印 N 份.
+_NOT_BODY = re.compile(r"^(?:[—\-－]\s*[\d０-９]+\s*[—\-－]|抄\s*送\s*[:：]|共印\s*[\d０-９]|.{2,40}\d{4}\s*年.{1,6}印\s*发$)")
+
+
 def body_lines(text: str, title: str | None, doc_number: str | None = None,
                issuer: str | None = None) -> list[str]:
-    """The body: after the header (版头, 发文字号, title), before the closing issuer, date and label."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    start = 0
-    for number, line in enumerate(lines[:25]):
-        if doc_number and doc_number in line and len(line) < 40:
-            start = max(start, number + 1)
-        if title and len(line) >= 2 and title.endswith(line):  # the title's last line closes the header
-            start = max(start, number + 1)
-            break
-    body = lines[start:]
+    """The body: from the 主送机关 the parser found (else after the 版头, 发文字号 and title lines), without
+    page numbers and 版记 lines, and without the closing issuer, date and label."""
+    body_start = parse_elements(text).body_start
+    if body_start is not None:
+        lines = [line.strip() for line in text[body_start:].splitlines() if line.strip()]
+    else:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        start = 0
+        for number, line in enumerate(lines[:25]):
+            if (doc_number and doc_number in line and len(line) < 40) or (title and len(line) >= 2
+                                                                          and title.endswith(line)):
+                start = number + 1  # the last header line (number or the title's last line) closes the header
+        lines = lines[start:]
+    body = [line for line in lines if not _NOT_BODY.match(line)]
     issuers = set(re.split(r"[、，,\s]+", issuer)) if issuer else set()
     while body and (_DATE_LINE.match(body[-1]) or _LABEL_LINE.match(body[-1]) or body[-1] in issuers):
         body.pop()
@@ -422,6 +446,10 @@ def render_html(metadata: dict[str, Any], text: str) -> str:
     if metadata.get("topic_name"):
         rows.append(("主题分类", esc(metadata["topic_name"])))
     rows.append(("效力状态", esc(metadata.get("status") or VALID)))
+    if metadata.get("interpretation"):
+        rows.append(("政策解读", _item_link(metadata["interpretation"])))
+    if metadata.get("interpretation_of"):
+        rows.append(("解读的文件", _item_link(metadata["interpretation_of"])))
     if metadata.get("superseded_by"):
         rows.append(("替代文件", _item_link(metadata["superseded_by"])))
     for supersedes in metadata.get("supersedes") or []:
