@@ -8,13 +8,16 @@ Prefect import.
 from __future__ import annotations
 
 import os
+import posixpath
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
-from typing import TYPE_CHECKING
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
 
 from gongkai.settings import Settings
 
@@ -160,6 +163,39 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+REVIEWED_PREFIX = "staging/"  # the only part of the private bucket the review-file server shows
+
+
+def serve_review_files(settings: Settings) -> ThreadingHTTPServer:
+    """With local storage, originals under review are served read-only on 127.0.0.1, so the review page's
+    link opens them in the browser (a file:// link from an http page does not). Nothing but staging/
+    is served, and no folder is listed."""
+    from gongkai.storage import LocalStore, open_storage
+
+    private = open_storage(settings).private
+    if not isinstance(private, LocalStore):
+        raise TypeError("review files are served only for local storage; S3 gives presigned links")
+
+    class StagedOriginals(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(private.root), **kwargs)
+
+        def send_head(self) -> Any:
+            requested = urllib.parse.unquote(self.path.split("?", 1)[0])
+            path = posixpath.normpath(requested).lstrip("/")  # staging/../audit/… is audit/…: refused
+            if not path.startswith(REVIEWED_PREFIX) or requested.endswith("/"):
+                self.send_error(404)
+                return None
+            return super().send_head()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            pass  # requests are not worth a line each in up's output
+
+    server = ThreadingHTTPServer(("127.0.0.1", settings.review_files_port), StagedOriginals)
+    threading.Thread(target=server.serve_forever, name="review-files", daemon=True).start()
+    return server
+
+
 def up(settings: Settings) -> int:
     _stop_on_signals()
     environment = prefect_environment(settings)
@@ -169,6 +205,7 @@ def up(settings: Settings) -> int:
     print(f"gongkai: Prefect UI {ui}  (审核 review: {ui}/runs)", flush=True)
     print(f"gongkai: 收件箱 inbox {settings.inbox.resolve()}  退回 returned {settings.returned.resolve()}", flush=True)
     watcher = InboxWatcher(settings)
+    review_files = serve_review_files(settings) if settings.storage == "local" else None
     try:
         from prefect import serve
 
@@ -180,6 +217,8 @@ def up(settings: Settings) -> int:
         pass
     finally:
         watcher.stopping.set()
+        if review_files is not None:
+            review_files.shutdown()
         if server is not None:
             stop_server(server)
     print("gongkai: stopped", flush=True)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     private_bucket: str = "gongkai-private"
     # The Prefect server `gongkai up` starts (SQLite under data_dir), unless PREFECT_API_URL names another.
     prefect_port: int = 4200
+    # With local storage, `up` serves the originals under review here (127.0.0.1 only), for the review
+    # page's link; S3 storage uses presigned links instead.
+    review_files_port: int = 4201
     # Intake: how often the inbox is scanned when no file event arrives (network shares send none),
     # and how long a file's size must stay unchanged before it is taken (a copy may still be running).
     poll_seconds: float = 2.0

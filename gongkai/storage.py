@@ -12,6 +12,7 @@ import io
 import json
 import os
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,10 +54,11 @@ def get_json(store: ObjectStore, key: str) -> Any:
 class LocalStore:
     """A folder per bucket. Writes go to a temporary file first, so a reader never sees half an object."""
 
-    def __init__(self, root: Path, bucket: str) -> None:
+    def __init__(self, root: Path, bucket: str, link_base: str | None = None) -> None:
         self.bucket = bucket
         self.root = (root / bucket).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.link_base = link_base  # an HTTP server for this folder (gongkai up starts one), else file:// links
 
     def path(self, key: str) -> Path:
         """The file behind `key`; a key that would leave the bucket's folder is refused."""
@@ -106,6 +108,8 @@ class LocalStore:
         self.path(key).unlink(missing_ok=True)
 
     def link(self, key: str) -> str:
+        if self.link_base:
+            return f"{self.link_base}/{urllib.parse.quote(key)}"
         return self.path(key).as_uri()
 
 
@@ -193,7 +197,8 @@ class Storage:
 def open_storage(settings: Settings) -> Storage:
     if settings.storage == "local":
         root = settings.data_dir / "storage"
-        return Storage(LocalStore(root, settings.public_bucket), LocalStore(root, settings.private_bucket))
+        return Storage(LocalStore(root, settings.public_bucket),
+                       LocalStore(root, settings.private_bucket, f"http://127.0.0.1:{settings.review_files_port}"))
     from minio import Minio
 
     client = Minio(settings.s3_endpoint, access_key=settings.s3_access_key,
