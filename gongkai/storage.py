@@ -68,20 +68,12 @@ class LocalStore:
         return path
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        path, temporary = self._written_beside(key, data)
         os.replace(temporary, path)
 
     def create(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> bool:
         """Write only if no object has this key (atomic: a hard link fails if the name exists); False if it did."""
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        path, temporary = self._written_beside(key, data)
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -89,6 +81,15 @@ class LocalStore:
         finally:
             os.unlink(temporary)
         return True
+
+    def _written_beside(self, key: str, data: bytes) -> tuple[Path, str]:
+        """`data` in a temporary file next to the key's file, for an atomic rename or link into place."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        return path, temporary
 
     def get(self, key: str) -> bytes:
         try:

@@ -9,7 +9,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,3 +83,34 @@ def local_settings(tmp_path: Path) -> Settings:
 def any_settings(request: pytest.FixtureRequest) -> Settings:
     """Each storage test runs against the local folder backend and a real S3 endpoint."""
     return request.getfixturevalue(f"{request.param}_settings")
+
+
+# Debian's chromium, driven by Playwright (never a browser Playwright downloads itself).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BROWSER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright import sync_api
+
+    assert CHROMIUM.exists(), "Debian chromium is missing: run scripts/install-system-packages.sh"
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@contextmanager
+def browser_page(browser: Any, width: int, height: int) -> Iterator[Any]:
+    """A fresh page (own context, zh-CN) with the tests' timeout."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    try:
+        yield page
+    finally:
+        context.close()

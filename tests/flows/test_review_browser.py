@@ -22,41 +22,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.conftest import browser_page
 from tests.flows.conftest import GOOD, SECRET, Stack
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-TIMEOUT_MS = 30_000
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian chromium is not installed (scripts/install-system-packages.sh)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     # tall enough for the dialog to show most of the review page above the form
-    context = browser.new_context(viewport={"width": 1280, "height": 1800}, locale="zh-CN")
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT_MS)
-    try:
+    with browser_page(browser, 1280, 1800) as opened:
         yield opened
-    finally:
-        context.close()
 
 
 def ui_url(stack: Stack) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from extractors.base import Extracted
 from gongkai.catalogue import load_catalogue
@@ -30,22 +31,15 @@ from gongkai.elements import canonical_doc_number
 from gongkai.intake import Claim
 from gongkai.settings import Settings
 from gongkai.storage import get_json, open_storage
+from tests.conftest import browser_page
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "real_docs_dev.jsonl"
 SCREENSHOT = ROOT / "docs" / "html-rendition.png"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TIMEOUT_MS = 30_000
 RECORDS_WANTED = 3
 CATALOGUE = load_catalogue()
 APPROVE = Decision("publish", "主动公开", None, "", "", "李审核")
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian chromium is not installed (scripts/install-system-packages.sh)")
 
 
 def pick_records() -> list[dict[str, Any]]:
@@ -87,25 +81,10 @@ def body_sentence(record: dict[str, Any], title: str) -> str:
     raise AssertionError(f"no body sentence in {record['source']}")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1024, "height": 800}, locale="zh-CN")
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT_MS)
-    try:
+    with browser_page(browser, 1024, 800) as opened:
         yield opened
-    finally:
-        context.close()
 
 
 def test_the_rule_picks_three_records_of_three_sources() -> None:
