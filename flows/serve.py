@@ -98,6 +98,14 @@ class InboxWatcher(threading.Thread):
         self.storage = open_storage(settings)
         self.stopping = threading.Event()
         self._wake = threading.Event()
+        self._unsent = self._claimed_before()  # claimed by an earlier `up` that stopped before its run existed
+
+    def _claimed_before(self) -> list[Claim]:
+        from gongkai.decisions import registry_status
+        from gongkai.intake import claimed_files
+
+        return [claim for claim in claimed_files(self.inbox.processing)
+                if registry_status(self.storage, claim.sha256) is None]
 
     def run(self) -> None:
         observer = self._watch_events()
@@ -111,12 +119,19 @@ class InboxWatcher(threading.Thread):
             observer.stop()
 
     def scan_once(self) -> None:
+        claims, self._unsent = self._unsent, []
         for path in self.inbox.ready_files(time.monotonic()):
             try:
-                claim = self.inbox.claim(path)
+                claims.append(self.inbox.claim(path))
             except FileNotFoundError:
                 continue  # another watcher took it
-            self.accept(claim)
+        for claim in claims:
+            try:
+                self.accept(claim)
+            except Exception as error:  # the server may be restarting: the file stays claimed, retried next scan
+                self._unsent.append(claim)
+                print(f"暂时无法开始审核 {claim.name}，稍后重试 / cannot start the review of {claim.name} yet "
+                      f"({type(error).__name__}: {error}); retrying", flush=True)
 
     def accept(self, claim: Claim) -> None:
         from prefect.deployments import run_deployment
@@ -131,9 +146,9 @@ class InboxWatcher(threading.Thread):
             audit(self.storage, "duplicate", claim, existing_status=status)
             print(f"重复文件 duplicate: {claim.name} ({status}) → {note}", flush=True)
             return
-        set_registry_status(self.storage, claim, PENDING)
         run = run_deployment(DEPLOYMENT, parameters={"claim": claim.to_dict()}, timeout=0,
                              flow_run_name=claim.name, tags=[f"处室:{claim.office or '未分配'}"])
+        set_registry_status(self.storage, claim, PENDING, flow_run_id=str(run.id))  # only once the run exists
         audit(self.storage, "received", claim, flow_run_id=str(run.id))
         print(f"收到 received: {claim.name} → flow run {run.id}", flush=True)
 

@@ -85,6 +85,16 @@ class Inbox:
                      received_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
+def claimed_files(processing: Path) -> list[Claim]:
+    """Every file in the processing area, as claims (the inbox subfolder is not kept there: office '')."""
+    claims = []
+    for path in sorted(processing.glob("*/*")):
+        if path.is_file() and not is_ignored(Path(path.name)):
+            received = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+            claims.append(Claim(sha256=path.parent.name, name=path.name, office="", path=str(path), received_at=received))
+    return claims
+
+
 def _free_name(target: Path) -> Path:
     """The same content dropped twice keeps both files: 通知.docx, 通知 (2).docx."""
     candidate, number = target, 2

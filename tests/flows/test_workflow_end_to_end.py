@@ -107,3 +107,18 @@ def test_suspended_review_survives_restarts_without_extracting_again(stack: Stac
     extractions = [task.state.name for task in tasks if task.name.startswith("extract_document")]
     assert sorted(extractions) == ["Cached", "Completed"]  # extracted once; the resumed run used the result
     assert any(key.endswith("metadata.json") for key in stack_storage.public.keys("items/"))
+
+
+def test_a_file_claimed_just_before_a_crash_is_reviewed_after_restart(stack: Stack) -> None:
+    """Claimed (moved out of the inbox) but no run created yet when `up` died: the next `up` starts it."""
+    from gongkai.check import file_sha256
+    from tests.conftest import write_docx
+
+    stack.stop()
+    draft = write_docx(stack.workdir / "drafts" / "good.docx", GOOD)
+    claimed = stack.workdir / "data" / "processing" / file_sha256(draft) / "good.docx"
+    claimed.parent.mkdir(parents=True)
+    draft.rename(claimed)
+    stack.start()
+    [run] = stack.wait_for_runs(1, "Suspended")
+    assert run.name.startswith("粤民发〔2026〕12号")

@@ -3,7 +3,7 @@
 import hashlib
 from pathlib import Path
 
-from gongkai.intake import Claim, Inbox, is_ignored
+from gongkai.intake import Claim, Inbox, claimed_files, is_ignored
 
 
 def test_temporary_lock_and_hidden_files_are_ignored() -> None:
@@ -46,3 +46,12 @@ def test_the_same_content_twice_keeps_both_files(tmp_path: Path) -> None:
     second.write_bytes(b"same")
     paths = {inbox.claim(first).path, inbox.claim(second).path}
     assert {Path(path).name for path in paths} == {"a.docx", "a (2).docx"}
+
+
+def test_claimed_files_are_found_again_in_the_processing_area(tmp_path: Path) -> None:
+    (tmp_path / "inbox" / "社救处").mkdir(parents=True)
+    dropped = tmp_path / "inbox" / "社救处" / "通知.docx"
+    dropped.write_bytes(b"content")
+    claim = Inbox(tmp_path / "inbox", tmp_path / "processing", stable_seconds=0).claim(dropped)
+    [found] = claimed_files(tmp_path / "processing")
+    assert (found.sha256, found.name, found.path) == (claim.sha256, claim.name, claim.path)
