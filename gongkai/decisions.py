@@ -170,8 +170,31 @@ def record(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decis
                                     "comment": decision.comment, "reviewer": decision.reviewer})
     _put_file(storage.private, f"register/{claim.sha256[:16]}/original{Path(claim.path).suffix.lower()}",
               Path(claim.path))
+    storage.private.put(f"register/{claim.sha256[:16]}/content.txt", check.text.encode(), "text/plain; charset=utf-8")
     set_registry_status(storage, claim, RECORDED, item=key)
     return key
+
+
+def reviewed_examples(storage: Storage) -> list[tuple[str, str, str | None]]:
+    """(masked text, category, topic) of every file version a reviewer published or recorded, the latest
+    decision per version: training data for the suggestion model (`gongkai train --decisions`)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in audit_entries(storage):  # keys sort chronologically
+        if entry["event"] in ("published", "recorded", "withdrawn"):
+            latest[entry["sha256"]] = entry
+    examples = []
+    for entry in latest.values():
+        if entry["event"] == "withdrawn":
+            continue  # a mistaken publication teaches nothing reliable
+        store = storage.public if entry["event"] == "published" else storage.private
+        item = entry["item"].rsplit("/metadata.json", 1)[0]
+        try:
+            text = store.get(f"{item}/content.txt").decode()
+        except KeyError:
+            continue  # withdrawn or removed since
+        decision = entry["decision"]
+        examples.append((text, decision["category"], decision["topic"]))
+    return examples
 
 
 def decision_details(decision: Decision, suggestion: dict[str, Any] | None) -> dict[str, Any]:

@@ -14,6 +14,8 @@ def add_commands(subparsers) -> None:
     train = subparsers.add_parser("train", help="训练类别和主题模型并按评估结果决定是否启用 / train and gate a model version")
     train.add_argument("sources", nargs="*", type=Path, metavar="SOURCE",
                        help=f"folders of labelled files or corpus-shaped JSONL files (default: {DEFAULT_CORPUS.name})")
+    train.add_argument("--decisions", action="store_true",
+                       help="也使用审核人已发布或登记的文件 / also learn from the reviewers' recorded decisions")
     train.add_argument("--json", action="store_true", help="print the result as JSON")
     train.set_defaults(handler=_train)
     evaluate = subparsers.add_parser("evaluate", help="五折交叉评估，与词法基线对比 / 5-fold evaluation next to a lexical baseline")
@@ -38,7 +40,15 @@ def _train(args: argparse.Namespace) -> int:
     from models.evaluation import format_report
     from models.training import train
 
-    result = train(_examples(args.sources))
+    examples = _examples(args.sources)
+    if args.decisions:
+        from gongkai.decisions import reviewed_examples
+        from gongkai.settings import Settings
+        from gongkai.storage import open_storage
+        from models.data import examples_from_decisions
+
+        examples += examples_from_decisions(reviewed_examples(open_storage(Settings())))
+    result = train(examples)
     if args.json:
         print(json.dumps({"version": result.version, "metrics": result.report.metrics(),
                           "decision": result.decision.to_json()}, ensure_ascii=False))

@@ -1,5 +1,6 @@
 """Outcomes of review through the storage layer; a secret-marked document can never be published."""
 
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,8 @@ import pytest
 from extractors.base import Extracted
 from gongkai.check import check_extracted
 from gongkai.decisions import (PUBLISHED, RECORDED, Decision, PublishRefused, audit, audit_entries, publish,
-                               publish_blockers, record, registry_status, return_to_drafter)
+                               publish_blockers, record, registry_status, return_to_drafter,
+                               reviewed_examples)
 from gongkai.intake import Claim
 from gongkai.settings import Settings
 from gongkai.storage import get_json, open_storage
@@ -82,3 +84,19 @@ def test_audit_ledger_keeps_every_entry(any_settings: Settings, tmp_path: Path) 
         audit(storage, event, claim, reviewer="李审核")
     assert [entry["event"] for entry in audit_entries(storage)].count("received") == 2
     assert all(entry["sha256"] == claim.sha256 for entry in audit_entries(storage))
+
+
+def test_reviewed_decisions_become_training_examples(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    published, check = claim_for(tmp_path, GOOD, "good.txt")
+    decision = Decision("publish", "主动公开", "social_assistance", "", "", "李审核")
+    audit(storage, "published", published, item=publish(storage, published, check, decision),
+          decision=asdict(decision))
+    withheld_lines = GOOD[:-1] + ["（此件不予公开，理由：内部事务）"]
+    recorded, check = claim_for(tmp_path, withheld_lines, "internal.txt")
+    recorded = replace(recorded, sha256="cd" * 32)
+    decision = Decision("record", "不予公开", None, "内部事务信息", "", "李审核")
+    audit(storage, "recorded", recorded, item=record(storage, recorded, check, decision), decision=asdict(decision))
+    examples = sorted(reviewed_examples(storage), key=lambda example: example[1])
+    assert [(category, topic) for _, category, topic in examples] == [("不予公开", None), ("主动公开", "social_assistance")]
+    assert all("粤民发〔2026〕12号" in text for text, _, _ in examples)
