@@ -1,1 +1,1 @@
-"""Prefect flows: intake, review, publish. Land with the workflow issue; they only orchestrate gongkai's stages."""
+"""Prefect orchestration only: the review-document flow and its form, and `gongkai up` (serve.py)."""

@@ -26,6 +26,7 @@ from gongkai.decisions import (PUBLISH, RECORD, RETURN, RETURNED, Decision, Publ
                                decision_details, publish, publish_blockers, record, return_to_drafter,
                                set_registry_status)
 from gongkai.interpretation import missing_interpretation
+from gongkai.publishing import published_items
 from gongkai.intake import Claim
 from gongkai.labels import PROACTIVE
 from gongkai.review_page import review_page
@@ -106,7 +107,7 @@ def review_document(claim: dict[str, Any]) -> str:
     check = suggest_category_and_topic(check_document(extracted))
     catalogue = load_catalogue(settings.catalogue)
     _describe_run(taken, check, responsible_office(taken, check, catalogue))
-    interpretation_warning = missing_interpretation(storage.public, check.elements)
+    interpretation_warning = missing_interpretation(published_items(storage.public), check.elements)
     if interpretation_warning:
         check.problems.append(interpretation_warning)
     blockers = publish_blockers(check, PROACTIVE)  # what stops publication even if the reviewer says 主动公开

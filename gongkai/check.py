@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from models.suggest import Suggestion
 
 
+# The elements both the drafter's output and the review page show, with their bilingual names.
+ELEMENT_ROWS = (("标题 title", "title"), ("文种 type", "doc_type"), ("发文字号 number", "doc_number"),
+                ("发文机关 issuer", "issuer"), ("成文日期 signed", "signed_date"), ("密级 secrecy", "secrecy"))
+
+
 @dataclass
 class DocumentCheck:
     """What one file is and every reason it may not go out. `text` is already masked."""

@@ -155,16 +155,12 @@ _SEVERITY_MARK = {"error": "✖ 错误", "warning": "▲ 警告", "info": "· �
 
 def render_plain(report: DocumentCheck, today) -> str:
     """The drafter's view: what the document is, then what to fix."""
+    from gongkai.check import ELEMENT_ROWS
+
     data = report.to_json()
     lines = [f"━━ {report.file}"]
     if not report.unreadable:
-        rows = [
-            ("标题 title", data["title"]),
-            ("文种 type", data["doc_type"]),
-            ("发文字号 number", data["doc_number"]),
-            ("发文机关 issuer", data["issuer"]),
-            ("成文日期 signed", data["signed_date"]),
-            ("密级 secrecy", data["secrecy"]),
+        rows = [(name, data[key]) for name, key in ELEMENT_ROWS] + [
             ("公开属性 label", f"{data['label']}  ←  {data['label_line']}" if data["label"] else "（未标注 none）"),
         ]
         if data["label_reason"]:

@@ -7,13 +7,11 @@ document (规范性文件) reviewed while no 解读 of it is published gets a wa
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from gongkai.checks import Problem, Severity
 from gongkai.elements import DocumentElements
-from gongkai.storage import ObjectStore
 from gongkai.textnorm import normalise, squeeze
 
 _INTERPRETS = re.compile(r"《(?P<title>[^》]{4,})》(?:的)?(?:政策)?(?:解读|问答|答记者问)")
@@ -53,13 +51,9 @@ def find_policy(items: list[dict[str, Any]], interpretation_title: str | None) -
     return next((item for item in items if explains(interpreted, item.get("title"))), None)
 
 
-def published_items(store: ObjectStore) -> list[dict[str, Any]]:
-    return [json.loads(store.get(key)) for key in store.keys("items/") if key.endswith("/metadata.json")]
-
-
-def missing_interpretation(store: ObjectStore, elements: DocumentElements) -> Problem | None:
-    """`interpretation_missing` (warning) for a normative document whose 解读 is not published."""
-    if not looks_normative(elements) or find_interpretation(published_items(store), elements.title):
+def missing_interpretation(published: list[dict[str, Any]], elements: DocumentElements) -> Problem | None:
+    """`interpretation_missing` (warning) for a normative document whose 解读 is not among `published`."""
+    if not looks_normative(elements) or find_interpretation(published, elements.title):
         return None
     return Problem(
         "interpretation_missing", Severity.WARNING,

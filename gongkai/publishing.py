@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from gongkai.check import file_sha256
 from gongkai.elements import parse_elements
-from gongkai.interpretation import find_interpretation, find_policy, published_items
+from gongkai.interpretation import find_interpretation, find_policy
 from gongkai.storage import LocalStore, ObjectStore, Storage, get_json, json_bytes, put_json
 from gongkai.workdays import STATUS_CHANGE, deadline
 
@@ -318,6 +318,11 @@ def _all_metadata(store: ObjectStore) -> dict[str, bytes]:
             except KeyError:  # withdrawn between the listing and the read
                 continue
     return found
+
+
+def published_items(store: ObjectStore) -> list[dict[str, Any]]:
+    """The metadata of every item in the public bucket."""
+    return [json.loads(raw) for raw in _all_metadata(store).values()]
 
 
 def _write_catalogue(store: ObjectStore, catalogue: Catalogue, raw: dict[str, bytes]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Markdown, shown by the Prefect UI next to the review form (and kept as an artifa
 from __future__ import annotations
 
 from datetime import date
-from gongkai.check import DocumentCheck
+from gongkai.check import ELEMENT_ROWS, DocumentCheck
 from gongkai.intake import Claim
 
 _EXCERPT_CHARS = 600
@@ -18,12 +18,7 @@ def review_page(claim: Claim, check: DocumentCheck, original_link: str, today: d
     rows = [
         ("文件 file", f"[{_cell(claim.name)}]({original_link})"),
         ("处室 office", claim.office or "—"),
-        ("标题 title", report["title"]),
-        ("文种 type", report["doc_type"]),
-        ("发文字号 number", report["doc_number"]),
-        ("发文机关 issuer", report["issuer"]),
-        ("成文日期 signed", report["signed_date"]),
-        ("密级 secrecy", report["secrecy"]),
+        *[(name, report[key]) for name, key in ELEMENT_ROWS],
         ("公开属性 label", f"**{report['label']}** — 原文 line: “{_cell(report['label_line'])}”" if report["label"]
          else "**未标注 none**"),
         ("理由 reason", report["label_reason"]),

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from gongkai.decisions import Decision, publish
 from gongkai.interpretation import explains, interpreted_title, looks_normative, missing_interpretation
+from gongkai.publishing import published_items
 from gongkai.settings import Settings
 from gongkai.storage import get_json, open_storage
 from tests.gongkai.test_publishing import APPROVE, CATALOGUE, document
@@ -69,7 +70,7 @@ def test_reviewer_names_the_policy_when_the_title_does_not(local_settings: Setti
 def test_normative_document_without_published_interpretation_warns(local_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(local_settings)
     _, policy = document(tmp_path, POLICY, "policy.txt")
-    problem = missing_interpretation(storage.public, policy.elements)
+    problem = missing_interpretation(published_items(storage.public), policy.elements)
     assert problem is not None and problem.code == "interpretation_missing" and problem.severity.value == "warning"
     _published(storage, tmp_path, INTERPRETATION, "jiedu.txt")
-    assert missing_interpretation(storage.public, policy.elements) is None
+    assert missing_interpretation(published_items(storage.public), policy.elements) is None
