@@ -20,6 +20,9 @@ def add_commands(subparsers) -> None:
     train.set_defaults(handler=_train)
     evaluate = subparsers.add_parser("evaluate", help="五折交叉评估，与词法基线对比 / 5-fold evaluation next to a lexical baseline")
     evaluate.add_argument("sources", nargs="*", type=Path, metavar="SOURCE")
+    evaluate.add_argument("--held-out", type=Path, metavar="SOURCE",
+                          help="也用全部 SOURCE 训练，在这些未见过的文件上评估 / also fit on all SOURCEs and measure "
+                               "on these unseen documents (a folder or a JSONL)")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.set_defaults(handler=_evaluate)
     build = subparsers.add_parser("build-encoder", help="构建本地编码器缓存（安装时运行） / build the local encoder cache (set-up)")
@@ -67,7 +70,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from models.evaluation import evaluate, format_report
     from models.training import embedding_cache
 
-    report = evaluate(_examples(args.sources), embedding_cache(shared_encoder()), load_catalogue())
+    held_out = _examples([args.held_out]) if args.held_out else None
+    report = evaluate(_examples(args.sources), embedding_cache(shared_encoder()), load_catalogue(), held_out)
     print(json.dumps(asdict(report), ensure_ascii=False) if args.json else format_report(report))
     return 0
 

@@ -24,6 +24,8 @@ FOLDS = 5
 SEED = 0
 ECE_BINS = 10
 BASELINE_C = 10.0
+MODEL_NAME = "encoder+ngram+rules"
+BASELINE_NAME = "tfidf-char-lr"
 
 
 @dataclass
@@ -38,6 +40,17 @@ class ClassifierReport:
 
 
 @dataclass
+class HeldOutReport:
+    """Category on documents outside the training set: both fitted on every training document."""
+
+    documents: int
+    labelled: dict[str, int]
+    model: ClassifierReport
+    baseline: ClassifierReport
+    unlearned: dict[str, dict[str, int]]  # category the model has too few examples of → what it suggested
+
+
+@dataclass
 class EvaluationReport:
     documents: int
     labelled: dict[str, int]
@@ -46,10 +59,14 @@ class EvaluationReport:
     topic_zero_shot: dict[str, Any]
     topic_learned: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    held_out: HeldOutReport | None = None
 
     def metrics(self) -> dict[str, float | None]:
+        held_out = self.held_out
         return {"category_macro_f1": self.category_model.macro_f1, "category_ece": self.category_model.ece,
                 "baseline_macro_f1": self.category_baseline.macro_f1,
+                "held_out_macro_f1": held_out.model.macro_f1 if held_out else None,
+                "held_out_baseline_macro_f1": held_out.baseline.macro_f1 if held_out else None,
                 "topic_zero_shot_accuracy": self.topic_zero_shot.get("model_accuracy"),
                 "topic_learned_accuracy": self.topic_learned.get("model_accuracy")}
 
@@ -94,27 +111,72 @@ def _tfidf_regression(train_texts: list[str], train_labels: list[str]):
                          ).fit(train_texts, train_labels)
 
 
-def evaluate_category(prepared: list[Prepared], labels: list[str], vectors: np.ndarray
-                      ) -> tuple[ClassifierReport, ClassifierReport]:
+@dataclass
+class CategoryPredictions:
+    """The model's and the baseline's category for each test document, with their confidences."""
+
+    model: list[str] = field(default_factory=list)
+    model_confidence: list[float] = field(default_factory=list)
+    baseline: list[str] = field(default_factory=list)
+    baseline_confidence: list[float] = field(default_factory=list)
+
+    def add(self, train: list[Prepared], train_labels: list[str], train_vectors: np.ndarray,
+            test: list[Prepared], test_vectors: np.ndarray) -> None:
+        """Fit the model (heads + rules) and the baseline on the same training documents; predict the test ones."""
+        head = fit_category_head(train_vectors, [p.model_text for p in train], train_labels)
+        for prepared, row in zip(test, head.probabilities(test_vectors, [p.model_text for p in test])):
+            learned = dict(zip(head.classes, row))
+            outcome = apply_rules({c: float(learned.get(c, 0.0)) for c in CATEGORIES},
+                                  prepared.elements, prepared.personal_data)
+            best = max(outcome.probabilities, key=outcome.probabilities.get)
+            self.model.append(best)
+            self.model_confidence.append(outcome.probabilities[best])
+        baseline = _tfidf_regression([p.model_text for p in train], train_labels)
+        for row in baseline.predict_proba([p.model_text for p in test]):
+            self.baseline.append(str(baseline.classes_[row.argmax()]))
+            self.baseline_confidence.append(float(row.max()))
+
+    def reports(self, truth: list[str], classes: list[str]) -> tuple[ClassifierReport, ClassifierReport]:
+        return (classifier_report(MODEL_NAME, truth, self.model, classes, np.array(self.model_confidence)),
+                classifier_report(BASELINE_NAME, truth, self.baseline, classes, np.array(self.baseline_confidence)))
+
+
+def _learned_only(prepared: list[Prepared], labels: list[str], vectors: np.ndarray):
+    """The documents of categories with enough examples to learn (依申请公开 has almost none)."""
     learned = sorted(c for c, n in Counter(labels).items() if n >= MIN_CLASS_EXAMPLES)
     keep = [i for i, label in enumerate(labels) if label in learned]
-    prepared, labels, vectors = [prepared[i] for i in keep], [labels[i] for i in keep], vectors[keep]
-    model_predictions, model_confidences = [""] * len(labels), np.zeros(len(labels))
-    baseline_predictions, baseline_confidences = [""] * len(labels), np.zeros(len(labels))
+    return [prepared[i] for i in keep], [labels[i] for i in keep], vectors[keep], learned
+
+
+def evaluate_category(prepared: list[Prepared], labels: list[str], vectors: np.ndarray
+                      ) -> tuple[ClassifierReport, ClassifierReport]:
+    """Stratified k-fold cross-validation; the model and the baseline see the same splits."""
+    prepared, labels, vectors, learned = _learned_only(prepared, labels, vectors)
+    predictions, order = CategoryPredictions(), []
     for train, test in _folds(labels):
-        head = fit_category_head(vectors[train], [labels[i] for i in train])
-        for i, row in zip(test, head.probabilities(vectors[test])):
-            learned_probabilities = dict(zip(head.classes, row))
-            outcome = apply_rules({c: float(learned_probabilities.get(c, 0.0)) for c in CATEGORIES},
-                                  prepared[i].elements, prepared[i].personal_data)
-            model_predictions[i] = max(outcome.probabilities, key=outcome.probabilities.get)
-            model_confidences[i] = outcome.probabilities[model_predictions[i]]
-        baseline = _tfidf_regression([prepared[i].model_text for i in train], [labels[i] for i in train])
-        for i, row in zip(test, baseline.predict_proba([prepared[i].model_text for i in test])):
-            baseline_predictions[i] = str(baseline.classes_[row.argmax()])
-            baseline_confidences[i] = row.max()
-    return (classifier_report("encoder+rules", labels, model_predictions, learned, model_confidences),
-            classifier_report("tfidf-char-lr", labels, baseline_predictions, learned, baseline_confidences))
+        predictions.add([prepared[i] for i in train], [labels[i] for i in train], vectors[train],
+                        [prepared[i] for i in test], vectors[test])
+        order += list(test)
+    return predictions.reports([labels[i] for i in order], learned)
+
+
+def evaluate_category_held_out(train: list[Prepared], train_labels: list[str], train_vectors: np.ndarray,
+                               test: list[Prepared], test_labels: list[str], test_vectors: np.ndarray
+                               ) -> tuple[ClassifierReport, ClassifierReport, dict[str, dict[str, int]]]:
+    """Fit on all training documents, measure on documents neither has seen. The scores cover the learned
+    categories; documents of the others (依申请公开) are counted by what the model suggested for them."""
+    train, train_labels, train_vectors, learned = _learned_only(train, train_labels, train_vectors)
+    predictions = CategoryPredictions()
+    predictions.add(train, train_labels, train_vectors, test, test_vectors)
+    keep = [i for i, label in enumerate(test_labels) if label in learned]
+    scored = CategoryPredictions(*([values[i] for i in keep] for values in (
+        predictions.model, predictions.model_confidence, predictions.baseline, predictions.baseline_confidence)))
+    unlearned: dict[str, Counter] = {}
+    for label, suggested in zip(test_labels, predictions.model):
+        if label not in learned:
+            unlearned.setdefault(label, Counter())[suggested] += 1
+    return (*scored.reports([test_labels[i] for i in keep], learned),
+            {label: dict(counts) for label, counts in unlearned.items()})
 
 
 def evaluate_topic_zero_shot(prepared: list[Prepared], topics: list[str], vectors: np.ndarray,
@@ -122,13 +184,16 @@ def evaluate_topic_zero_shot(prepared: list[Prepared], topics: list[str], vector
     """Documents vs catalogue descriptions, no training: encoder cosine vs TF-IDF cosine."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    if not topics:
+        return {"documents": 0, "model_accuracy": None, "baseline_accuracy": None, "truth": [], "model": [],
+                "baseline": []}
     descriptions = topic_descriptions(catalogue)
     head = fit_topic_head(dict(zip(descriptions, cache.embed(list(descriptions.values()), "query"))))
-    model = [head.keys[i] for i in head.probabilities(vectors).argmax(1)] if len(topics) else []
+    model = [head.keys[i] for i in head.probabilities(vectors).argmax(1)]
     tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
     tfidf.fit([p.model_text for p in prepared] + list(descriptions.values()))
     similarity = tfidf.transform([p.model_text for p in prepared]) @ tfidf.transform(list(descriptions.values())).T
-    baseline = [head.keys[i] for i in np.asarray(similarity.argmax(1)).ravel()] if len(topics) else []
+    baseline = [head.keys[i] for i in np.asarray(similarity.argmax(1)).ravel()]
     return {"documents": len(topics), "model_accuracy": _accuracy(topics, model),
             "baseline_accuracy": _accuracy(topics, baseline), "truth": topics, "model": model, "baseline": baseline}
 
@@ -163,7 +228,9 @@ def _accuracy(truth: list[str], predicted: list[str]) -> float | None:
     return float(np.mean([t == p for t, p in zip(truth, predicted)])) if truth else None
 
 
-def evaluate(examples: list[Example], cache: EmbeddingCache, catalogue: Catalogue) -> EvaluationReport:
+def evaluate(examples: list[Example], cache: EmbeddingCache, catalogue: Catalogue,
+             held_out: list[Example] | None = None) -> EvaluationReport:
+    """Cross-validation on `examples`; with `held_out`, also fitted on all of them and measured on those."""
     prepared = [prepare(example.text) for example in examples]
     vectors = cache.embed([p.model_text for p in prepared])
     labelled = [i for i, example in enumerate(examples) if example.category]
@@ -182,19 +249,36 @@ def evaluate(examples: list[Example], cache: EmbeddingCache, catalogue: Catalogu
                      f"银行卡号等个人信息）时建议依申请公开 / 依申请公开 has {Counter(labels)[ON_REQUEST]} labelled "
                      "examples (public documents rarely are): the model does not learn it; it is suggested only "
                      "by rule (personal data identifying a person, 条例 第十五条).")
-    return EvaluationReport(len(examples), dict(Counter(labels)), model, baseline, zero_shot, learned_topics, notes)
+    report = EvaluationReport(len(examples), dict(Counter(labels)), model, baseline, zero_shot, learned_topics, notes)
+    if held_out:
+        test = [prepare(example.text) for example in held_out if example.category]
+        test_labels = [example.category for example in held_out if example.category]
+        report.held_out = HeldOutReport(len(held_out), dict(Counter(test_labels)), *evaluate_category_held_out(
+            [prepared[i] for i in labelled], labels, vectors[labelled],
+            test, test_labels, cache.embed([p.model_text for p in test])))
+    return report
+
+
+def _format_category(result: ClassifierReport) -> list[str]:
+    lines = [f"  {result.name:19} macro-F1 {result.macro_f1:.4f}  accuracy {result.accuracy:.4f}  ECE {result.ece:.4f}"]
+    for name, figures in result.per_class.items():
+        lines.append(f"    {name:6} P {figures['precision']:.3f}  R {figures['recall']:.3f}  "
+                     f"F1 {figures['f1']:.3f}  n {figures['support']}")
+    lines.append(f"    confusion (rows true, cols predicted {result.classes}): {result.confusion}")
+    return lines
 
 
 def format_report(report: EvaluationReport) -> str:
     lines = [f"文档 documents: {report.documents}; 已标注 labelled: {report.labelled}",
              f"类别 category, {FOLDS}-fold stratified (seed {SEED}), label lines removed:"]
-    for result in (report.category_model, report.category_baseline):
-        lines.append(f"  {result.name:15} macro-F1 {result.macro_f1:.4f}  accuracy {result.accuracy:.4f}  "
-                     f"ECE {result.ece:.4f}")
-        for name, figures in result.per_class.items():
-            lines.append(f"    {name:6} P {figures['precision']:.3f}  R {figures['recall']:.3f}  "
-                         f"F1 {figures['f1']:.3f}  n {figures['support']}")
-        lines.append(f"    confusion (rows true, cols predicted {result.classes}): {result.confusion}")
+    lines += _format_category(report.category_model) + _format_category(report.category_baseline)
+    if report.held_out:
+        held_out = report.held_out
+        lines.append(f"类别 category, held out: fitted on all {sum(report.labelled.values())} labelled documents, "
+                     f"measured on {held_out.documents} others (labelled {held_out.labelled}):")
+        lines += _format_category(held_out.model) + _format_category(held_out.baseline)
+        for label, suggested in held_out.unlearned.items():
+            lines.append(f"  {label} (not learned): the model suggested {suggested}")
     zero = report.topic_zero_shot
     lines.append(f"主题 topic, zero-shot vs catalogue: {zero['documents']} of {zero['with_source_topic']} documents "
                  "with a subject map to a catalogue topic")

@@ -1,8 +1,10 @@
-"""The two heads on top of the document embedding, stored as plain arrays (no pickles in the model store).
+"""The two heads on top of the document, stored as plain arrays (no pickles in the model store).
 
-Category: logistic regression on the embedding, calibrated by vector scaling (a shared scale and a
-per-class bias, fitted on out-of-fold scores: Platt scaling when there are two classes). Its weights
-also score each sentence's contextual vector, which says which sentences weighed most.
+Category: two channels of learned evidence, each a logistic regression: one on the encoder's document
+embedding (what the document is about), one on character 1–3-gram TF-IDF (the exact wording: 内部,
+经营, 会议纪要 …). Their logits are combined and calibrated together by vector scaling (a scale per
+channel and a per-class bias, fitted on out-of-fold logits). The same weights score each sentence,
+which says which sentences weighed most.
 
 Topic: a prototype per catalogue topic. With no labelled example the prototype is the embedding of
 the topic's name, description and keywords (zero-shot); each labelled example pulls it toward the
@@ -17,7 +19,9 @@ import numpy as np
 
 from gongkai.catalogue import Catalogue
 
-CATEGORY_C = 4.0  # inverse regularisation of the category regression; fixed a priori, not tuned on the corpus
+CATEGORY_C = 4.0  # inverse regularisation of the embedding regression; fixed a priori, not tuned on the corpus
+LEXICAL_C = 10.0  # the same as the TF-IDF baseline's, so the lexical channel is that baseline's model
+LEXICAL_FEATURES = 2**20  # hashed n-gram slots: no vocabulary to store; a few hundred thousand n-grams rarely collide
 MIN_CLASS_EXAMPLES = 5  # a category needs this many labelled documents to be learned
 CALIBRATION_FOLDS = 5
 TOPIC_TEMPERATURE = 0.02  # e5 cosines crowd into 0.7–0.9: a small temperature spreads them
@@ -30,42 +34,79 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
+def _hashed_ngrams(texts: list[str]):
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=LEXICAL_FEATURES,
+                             alternate_sign=False, norm=None).transform(texts)
+
+
+def fit_idf(texts: list[str]) -> np.ndarray:
+    """Smoothed inverse document frequency of each n-gram slot, as scikit-learn's TfidfTransformer."""
+    counts = _hashed_ngrams(texts).tocsc()
+    document_frequency = np.diff(counts.indptr)
+    return (np.log((1 + len(texts)) / (1 + document_frequency)) + 1).astype(np.float32)
+
+
+def lexical_features(texts: list[str], idf: np.ndarray):
+    """Sublinear TF × IDF, L2-normalised rows (sparse)."""
+    from sklearn.preprocessing import normalize
+
+    counts = _hashed_ngrams(texts).astype(np.float64)
+    counts.data = 1 + np.log(counts.data)
+    return normalize(counts.multiply(idf).tocsr())
+
+
 @dataclass
 class CategoryHead:
     classes: list[str]
-    coef: np.ndarray  # (n_classes, dim); binary problems are stored as ±w/2 so both rows score
+    coef: np.ndarray  # (n_classes, dim) on the embedding; binary problems are stored as ±w/2 so both rows score
     intercept: np.ndarray  # (n_classes,)
-    scale: float
+    idf: np.ndarray  # (LEXICAL_FEATURES,)
+    lexical_coef: np.ndarray  # (n_classes, LEXICAL_FEATURES)
+    lexical_intercept: np.ndarray  # (n_classes,)
+    scales: np.ndarray  # (2,): embedding channel, lexical channel
     bias: np.ndarray  # (n_classes,)
 
-    def logits(self, vectors: np.ndarray) -> np.ndarray:
-        return vectors @ self.coef.T + self.intercept
+    def logits(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+        """Calibrated logits of the two channels together."""
+        return self.scales[0] * self._embedding_logits(vectors) + self.scales[1] * self._lexical_logits(texts) \
+            + self.bias
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        return _softmax(self.scale * self.logits(vectors) + self.bias)
+    def probabilities(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+        return _softmax(self.logits(vectors, texts))
 
-    def sentence_weights(self, sentence_vectors: np.ndarray, category: str) -> np.ndarray:
-        """How much each sentence's vector favours `category` over the other classes (larger: more)."""
+    def sentence_weights(self, sentence_vectors: np.ndarray, sentences: list[str], category: str) -> np.ndarray:
+        """How much each sentence (its contextual vector and its wording) favours `category` over the others."""
         index = self.classes.index(category)
-        logits = self.scale * (sentence_vectors @ self.coef.T)
+        logits = self.scales[0] * (sentence_vectors @ self.coef.T) \
+            + self.scales[1] * np.asarray(lexical_features(sentences, self.idf) @ self.lexical_coef.T)
         others = np.delete(logits, index, axis=1)
         return logits[:, index] - others.max(axis=1)
 
+    def _embedding_logits(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.coef.T + self.intercept
+
+    def _lexical_logits(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(lexical_features(texts, self.idf) @ self.lexical_coef.T) + self.lexical_intercept
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {"category_classes": np.array(self.classes), "category_coef": self.coef,
-                "category_intercept": self.intercept, "category_scale": np.array(self.scale),
-                "category_bias": self.bias}
+                "category_intercept": self.intercept, "category_idf": self.idf,
+                "category_lexical_coef": self.lexical_coef, "category_lexical_intercept": self.lexical_intercept,
+                "category_scales": self.scales, "category_bias": self.bias}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> CategoryHead:
         return cls([str(c) for c in arrays["category_classes"]], arrays["category_coef"],
-                   arrays["category_intercept"], float(arrays["category_scale"]), arrays["category_bias"])
+                   arrays["category_intercept"], arrays["category_idf"], arrays["category_lexical_coef"],
+                   arrays["category_lexical_intercept"], arrays["category_scales"], arrays["category_bias"])
 
 
-def _regression(vectors: np.ndarray, labels: list[str]):
+def _regression(features, labels: list[str], c: float):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=CATEGORY_C, class_weight="balanced", max_iter=5000).fit(vectors, labels)
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(features, labels)
 
 
 def _as_rows(model) -> tuple[np.ndarray, np.ndarray]:
@@ -74,33 +115,45 @@ def _as_rows(model) -> tuple[np.ndarray, np.ndarray]:
     return model.coef_, model.intercept_
 
 
-def fit_category_head(vectors: np.ndarray, labels: list[str], seed: int = 0) -> CategoryHead:
-    """Fit on every class with at least MIN_CLASS_EXAMPLES examples; calibrate on out-of-fold logits."""
+def _channels(vectors: np.ndarray, texts: list[str], labels: list[str]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both regressions fitted on (vectors, texts): coef, intercept, idf, lexical coef, lexical intercept."""
+    idf = fit_idf(texts)
+    coef, intercept = _as_rows(_regression(vectors, labels, CATEGORY_C))
+    lexical_coef, lexical_intercept = _as_rows(_regression(lexical_features(texts, idf), labels, LEXICAL_C))
+    return coef, intercept, idf, lexical_coef.astype(np.float32), lexical_intercept
+
+
+def fit_category_head(vectors: np.ndarray, texts: list[str], labels: list[str], seed: int = 0) -> CategoryHead:
+    """Fit on every class with at least MIN_CLASS_EXAMPLES examples; calibrate on out-of-fold logits.
+    `texts` are the model inputs the `vectors` embed."""
     from scipy.optimize import minimize
     from sklearn.model_selection import StratifiedKFold
 
     counts = {label: labels.count(label) for label in set(labels)}
     keep = [i for i, label in enumerate(labels) if counts[label] >= MIN_CLASS_EXAMPLES]
-    vectors, labels = vectors[keep], [labels[i] for i in keep]
+    vectors, texts, labels = vectors[keep], [texts[i] for i in keep], [labels[i] for i in keep]
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise ValueError(f"需要至少两个类别各 {MIN_CLASS_EXAMPLES} 个样本 / need two categories with "
                          f"≥ {MIN_CLASS_EXAMPLES} labelled documents each, got {counts}")
     targets = np.array([classes.index(label) for label in labels])
     folds = min(CALIBRATION_FOLDS, min(np.bincount(targets)))
-    out_of_fold = np.zeros((len(labels), len(classes)))
+    out_of_fold = np.zeros((2, len(labels), len(classes)))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(vectors, targets):
-        coef, intercept = _as_rows(_regression(vectors[train], [labels[i] for i in train]))
-        out_of_fold[test] = vectors[test] @ coef.T + intercept
+        fold = CategoryHead(classes, *_channels(vectors[train], [texts[i] for i in train],
+                                                [labels[i] for i in train]), np.ones(2), np.zeros(len(classes)))
+        out_of_fold[0, test] = fold._embedding_logits(vectors[test])
+        out_of_fold[1, test] = fold._lexical_logits([texts[i] for i in test])
 
     def negative_log_likelihood(params: np.ndarray) -> float:
-        calibrated = params[0] * out_of_fold + np.append(0.0, params[1:])
+        calibrated = params[0] * out_of_fold[0] + params[1] * out_of_fold[1] + np.append(0.0, params[2:])
         calibrated -= calibrated.max(axis=1, keepdims=True)
         return float(-(calibrated[np.arange(len(targets)), targets] - np.log(np.exp(calibrated).sum(1))).mean())
 
-    params = minimize(negative_log_likelihood, np.append(1.0, np.zeros(len(classes) - 1)), method="L-BFGS-B").x
-    coef, intercept = _as_rows(_regression(vectors, labels))
-    return CategoryHead(classes, coef, intercept, float(params[0]), np.append(0.0, params[1:]))
+    params = minimize(negative_log_likelihood, np.append([1.0, 1.0], np.zeros(len(classes) - 1)),
+                      method="L-BFGS-B").x
+    return CategoryHead(classes, *_channels(vectors, texts, labels), params[:2], np.append(0.0, params[2:]))
 
 
 @dataclass

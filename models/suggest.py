@@ -85,7 +85,8 @@ class Suggester:
         if self.category_head is None:
             probabilities = {category: 1.0 / len(CATEGORIES) for category in CATEGORIES}
         else:
-            learned = dict(zip(self.category_head.classes, self.category_head.probabilities(document[None, :])[0]))
+            learned = dict(zip(self.category_head.classes,
+                               self.category_head.probabilities(document[None, :], [prepared.model_text])[0]))
             probabilities = {category: float(learned.get(category, 0.0)) for category in CATEGORIES}
         outcome = apply_rules(probabilities, prepared.elements, prepared.personal_data)
         why += outcome.reasons
@@ -94,7 +95,8 @@ class Suggester:
             return None, None
         category = max(outcome.probabilities, key=outcome.probabilities.get)
         if not outcome.decided and self.category_head and category in self.category_head.classes and spans:
-            weights = self.category_head.sentence_weights(sentence_vectors, category)
+            sentences = [prepared.model_text[start:end] for start, end in spans]
+            weights = self.category_head.sentence_weights(sentence_vectors, sentences, category)
             for index in np.argsort(-weights)[:EVIDENCE_SENTENCES]:
                 if weights[index] > 0:
                     start, end = spans[index]

@@ -37,9 +37,11 @@ def train(examples: list[Example], evaluation_examples: list[Example] | None = N
     cache = embedding_cache(encoder)
     evaluation_examples = evaluation_examples or examples
     report = evaluate(evaluation_examples, cache, catalogue)
-    vectors = cache.embed([prepare(example.text).model_text for example in examples])
+    texts = [prepare(example.text).model_text for example in examples]
+    vectors = cache.embed(texts)
     labelled = [i for i, example in enumerate(examples) if example.category]
-    category_head = fit_category_head(vectors[labelled], [examples[i].category for i in labelled])
+    category_head = fit_category_head(vectors[labelled], [texts[i] for i in labelled],
+                                      [examples[i].category for i in labelled])
     descriptions = topic_descriptions(catalogue)
     topic_head = fit_topic_head(dict(zip(descriptions, cache.embed(list(descriptions.values()), "query"))),
                                 vectors, [example.topic for example in examples])

@@ -64,3 +64,23 @@ def test_train_on_a_folder_stores_a_version(tmp_path, monkeypatch, capsys):
     suggestion = json.loads(checked.stdout)["suggestion"]
     assert suggestion["category"] in ("主动公开", "不予公开") and 0 <= suggestion["category_confidence"] <= 1
     assert suggestion["topic"] == "social_assistance" and suggestion["why"]
+
+
+def test_evaluate_measures_documents_held_out_from_training(tmp_path, capsys):
+    """Fitted on one part of the real corpus, measured on another part it never saw, next to the baseline."""
+    from tests.models.conftest import CORPUS
+
+    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    proactive = [r for r in records if r["label"] == "主动公开"]
+    withheld = [r for r in records if r["label"] == "不予公开"]
+    train, held_out = tmp_path / "train.jsonl", tmp_path / "held_out.jsonl"
+    for path, chosen in ((train, proactive[:10] + withheld[:10]), (held_out, proactive[-4:] + withheld[-4:])):
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    args = _parser().parse_args(["evaluate", "--json", str(train), "--held-out", str(held_out)])
+    assert args.handler(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    measured = report["held_out"]
+    assert measured["documents"] == 8 and measured["labelled"] == {"主动公开": 4, "不予公开": 4}
+    for result in (measured["model"], measured["baseline"]):
+        assert sum(map(sum, result["confusion"])) == 8
+    assert measured["model"]["accuracy"] >= 0.75  # 20 training documents already separate the two categories

@@ -23,14 +23,13 @@ def labelled(corpus, embedding_cache):
     return examples, prepared, vectors
 
 
-def test_cross_validated_category_beats_chance_by_far_and_is_calibrated(labelled):
+def test_cross_validated_category_is_as_good_as_the_baseline_and_better_calibrated(labelled):
     examples, prepared, vectors = labelled
     model, baseline = evaluate_category(prepared, [e.category for e in examples], vectors)
     assert model.classes == [WITHHELD, PROACTIVE]
-    assert model.macro_f1 >= 0.9
-    assert model.ece is not None and model.ece < 0.1
-    assert sum(map(sum, model.confusion)) == len(examples)
-    assert baseline.macro_f1 > 0.5  # the baseline ran on the same splits
+    assert sum(map(sum, model.confusion)) == sum(map(sum, baseline.confusion)) == len(examples)
+    assert model.macro_f1 >= 0.95 and model.macro_f1 >= baseline.macro_f1
+    assert model.ece is not None and model.ece < baseline.ece
 
 
 def test_zero_shot_topics_follow_the_catalogue(encoder):
@@ -52,7 +51,7 @@ def test_trained_suggester_explains_and_warns(labelled, encoder, tmp_path):
     catalogue = load_catalogue()
     descriptions = topic_descriptions(catalogue)
     topic_head = fit_topic_head(dict(zip(descriptions, encoder.embed(list(descriptions.values()), "query"))))
-    category_head = fit_category_head(vectors, [e.category for e in examples])
+    category_head = fit_category_head(vectors, [p.model_text for p in prepared], [e.category for e in examples])
     store = ModelStore(tmp_path)
     version = store.save({**category_head.arrays(), **topic_head.arrays()},
                          {"metrics": {"category_macro_f1": 1.0}, "evaluation_hash": "x"})
@@ -83,3 +82,15 @@ def test_without_a_trained_model_only_topics_are_suggested(encoder, tmp_path):
     suggestion = suggester.suggest(text, parse_elements(text), [])
     assert suggestion.category is None and suggestion.topic == "social_assistance"
     assert np.isfinite(suggestion.topic_confidence)
+
+
+def test_lexical_channel_is_the_baselines_tfidf(labelled):
+    """Hashed n-grams (nothing to store but the IDF) give the same document geometry as TfidfVectorizer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from models.heads import fit_idf, lexical_features
+
+    texts = [p.model_text for p in labelled[1][:60]]
+    ours = lexical_features(texts, fit_idf(texts))
+    reference = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit_transform(texts)
+    assert np.abs((ours @ ours.T).toarray() - (reference @ reference.T).toarray()).max() < 0.01
