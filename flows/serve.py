@@ -1,4 +1,4 @@
-"""`gongkai up`: a local Prefect server (SQLite), the document flow served, the inbox watched.
+"""`gongkai up`: a local Prefect server (SQLite), the document and retraining flows served, the inbox watched.
 
 A second `up` reuses a server that is already answering. Ctrl-C stops what this process started.
 Prefect reads its settings from the environment, so `prefect_environment` runs before any
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gongkai.intake import Claim
 
 DEPLOYMENT = "review-document/inbox"
+RETRAIN_DEPLOYMENT = "retrain-model/scheduled"
 _SERVER_START_SECONDS = 90
 
 
@@ -225,9 +226,11 @@ def up(settings: Settings) -> int:
         from prefect import serve
 
         from flows.document import review_document
+        from flows.retrain import retrain_model
 
         watcher.start()
-        serve(review_document.to_deployment(name=DEPLOYMENT.split("/")[1]))
+        serve(review_document.to_deployment(name=DEPLOYMENT.split("/")[1]),
+              retrain_model.to_deployment(name=RETRAIN_DEPLOYMENT.split("/")[1], cron=settings.retrain_schedule))
     except KeyboardInterrupt:
         pass
     finally:

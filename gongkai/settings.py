@@ -6,13 +6,14 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.base import ExtractionLimits
 from gongkai.catalogue import DEFAULT_CATALOGUE
 
 _MIB = 1024 * 1024
+_REAL_DOCUMENTS = Path(__file__).resolve().parents[1] / "tests" / "data"  # the real corpus, see SOURCES.md
 
 
 class Settings(BaseSettings):
@@ -49,6 +50,15 @@ class Settings(BaseSettings):
     encoder_int8: bool = False  # int8 dynamic quantisation: faster on CPU, slightly less accurate (README)
     # Model versions, their metadata and the promotion gate's decisions. No promoted model = no suggestion.
     model_dir: Path = Path.home() / ".local" / "share" / "gongkai" / "models"
+    # What `gongkai train` and the scheduled retraining learn from besides the reviewers' decisions
+    # (folders of labelled files or corpus-shaped JSONL; a JSON list in the environment), and the fixed
+    # set every new version is measured on before the gate promotes it (never trained on; empty = none,
+    # then versions are compared by cross-validation on their own training data).
+    training_sources: list[Path] = [_REAL_DOCUMENTS / "real_docs_dev.jsonl"]
+    evaluation_set: Path | None = _REAL_DOCUMENTS / "real_docs_heldout.jsonl"
+    # When `gongkai up` retrains on training_sources + reviewers' decisions (cron, in the server's time
+    # zone); empty = only when started by hand from the Prefect UI.
+    retrain_schedule: str | None = "0 3 * * *"
 
     # The department's catalogue: topics, responsible offices, organisation code.
     catalogue: Path = DEFAULT_CATALOGUE
@@ -59,6 +69,11 @@ class Settings(BaseSettings):
     max_uncompressed_mb: int = 300
     max_zip_entries: int = 5_000
     max_pages: int = 1_000
+
+    @field_validator("evaluation_set", "retrain_schedule", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     def extraction_limits(self) -> ExtractionLimits:
         return ExtractionLimits(

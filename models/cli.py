@@ -6,20 +6,22 @@ import argparse
 import json
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "real_docs_dev.jsonl"
-
 
 def add_commands(subparsers) -> None:
     """Register the model commands on gongkai's sub-command parser; each sets `handler`."""
     train = subparsers.add_parser("train", help="训练类别和主题模型并按评估结果决定是否启用 / train and gate a model version")
     train.add_argument("sources", nargs="*", type=Path, metavar="SOURCE",
-                       help=f"folders of labelled files or corpus-shaped JSONL files (default: {DEFAULT_CORPUS.name})")
+                       help="folders of labelled files or corpus-shaped JSONL files (default: GONGKAI_TRAINING_SOURCES)")
     train.add_argument("--decisions", action="store_true",
                        help="也使用审核人已发布或登记的文件 / also learn from the reviewers' recorded decisions")
+    train.add_argument("--evaluate-on", type=Path, metavar="SOURCE",
+                       help="启用前用于评估的固定文件集 / the fixed set a version is measured on before promotion "
+                            "(default: GONGKAI_EVALUATION_SET)")
     train.add_argument("--json", action="store_true", help="print the result as JSON")
     train.set_defaults(handler=_train)
     evaluate = subparsers.add_parser("evaluate", help="五折交叉评估，与词法基线对比 / 5-fold evaluation next to a lexical baseline")
-    evaluate.add_argument("sources", nargs="*", type=Path, metavar="SOURCE")
+    evaluate.add_argument("sources", nargs="*", type=Path, metavar="SOURCE",
+                          help="default: GONGKAI_TRAINING_SOURCES")
     evaluate.add_argument("--held-out", type=Path, metavar="SOURCE",
                           help="也用全部 SOURCE 训练，在这些未见过的文件上评估 / also fit on all SOURCEs and measure "
                                "on these unseen documents (a folder or a JSONL)")
@@ -30,33 +32,20 @@ def add_commands(subparsers) -> None:
     build.set_defaults(handler=_build_encoder)
 
 
-def _examples(sources: list[Path]):
-    from models.data import examples_from_folder, examples_from_jsonl
-
-    examples = []
-    for source in sources or [DEFAULT_CORPUS]:
-        examples += examples_from_folder(source) if source.is_dir() else examples_from_jsonl(source)
-    return examples
-
-
 def _train(args: argparse.Namespace) -> int:
+    from gongkai.settings import Settings
     from models.evaluation import format_report
-    from models.training import train
+    from models.training import train_from_settings
 
-    examples = _examples(args.sources)
-    if args.decisions:
-        from gongkai.decisions import reviewed_examples
-        from gongkai.settings import Settings
-        from gongkai.storage import open_storage
-        from models.data import examples_from_decisions
-
-        examples += examples_from_decisions(reviewed_examples(open_storage(Settings())))
-    result = train(examples)
+    result = train_from_settings(Settings(), args.sources, args.decisions, args.evaluate_on)
     if args.json:
-        print(json.dumps({"version": result.version, "metrics": result.report.metrics(),
+        print(json.dumps({"version": result.version, "metrics": result.report.metrics(), "left_out": result.left_out,
                           "decision": result.decision.to_json()}, ensure_ascii=False))
     else:
         print(format_report(result.report))
+        if result.left_out:
+            print(f"{result.left_out} 个训练文件与评估集相同，未用于训练 / training documents also in the evaluation "
+                  "set were left out of training")
         state = "已启用 promoted" if result.decision.promoted else "未启用 not promoted"
         print(f"版本 version {result.version}: {state} ({result.decision.reason})")
     return 0
@@ -66,12 +55,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from gongkai.catalogue import load_catalogue
+    from gongkai.settings import Settings
+    from models.data import examples_from_sources
     from models.encoder import shared_encoder
     from models.evaluation import evaluate, format_report
     from models.training import embedding_cache
 
-    held_out = _examples([args.held_out]) if args.held_out else None
-    report = evaluate(_examples(args.sources), embedding_cache(shared_encoder()), load_catalogue(), held_out)
+    held_out = examples_from_sources([args.held_out]) if args.held_out else None
+    examples = examples_from_sources(args.sources or Settings().training_sources)
+    report = evaluate(examples, embedding_cache(shared_encoder()), load_catalogue(), held_out)
     print(json.dumps(asdict(report), ensure_ascii=False) if args.json else format_report(report))
     return 0
 

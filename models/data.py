@@ -99,6 +99,20 @@ def examples_from_folder(folder: Path) -> list[Example]:
     return examples
 
 
+def examples_from_sources(sources: list[Path]) -> list[Example]:
+    """Folders of labelled files and corpus-shaped JSONL files, in order."""
+    examples = []
+    for source in sources:
+        if source.is_dir():
+            examples += examples_from_folder(source)
+        elif source.is_file():
+            examples += examples_from_jsonl(source)
+        else:
+            raise FileNotFoundError(f"训练或评估数据不存在 / no such training or evaluation source: {source} "
+                                    "(check GONGKAI_TRAINING_SOURCES / GONGKAI_EVALUATION_SET or the command line)")
+    return examples
+
+
 def examples_from_decisions(decisions: Iterable[tuple[str, str | None, str | None]]) -> list[Example]:
     """(text, category, topic) triples, e.g. reviewers' recorded decisions."""
     return [Example(text, category, topic, "decision") for text, category, topic in decisions]

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-GATE_METRIC = "category_macro_f1"
+CROSS_VALIDATED_METRIC = "category_macro_f1"  # k-fold on the version's own training data
+HELD_OUT_METRIC = "held_out_macro_f1"  # fitted on all training data, measured on a fixed evaluation set
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,12 @@ class ModelStore:
         version = self.promoted_version()
         return self.load(version) if version else None
 
-    def promote_if_not_worse(self, version: str, metric: str = GATE_METRIC) -> GateDecision:
-        """Promote `version` unless the promoted one scores higher on `metric` (same evaluation set).
-        A candidate evaluated on different data is not comparable: it is refused, and the log says so."""
+    def promote_if_not_worse(self, version: str) -> GateDecision:
+        """Promote `version` unless the promoted one scores higher on the candidate's gate metric, measured
+        the same way on the same evaluation data. A candidate evaluated differently is not comparable: it
+        is refused, and the log says so."""
         candidate = self.load(version).metadata
+        metric = candidate.get("gate_metric", CROSS_VALIDATED_METRIC)
         current_version = self.promoted_version()
         candidate_score = candidate.get("metrics", {}).get(metric)
         current = self.load(current_version).metadata if current_version else None
@@ -95,9 +98,10 @@ class ModelStore:
             promoted, reason = False, f"候选版本没有 {metric} / candidate has no {metric}"
         elif current is None:
             promoted, reason = True, "尚无已启用版本 / nothing promoted yet"
-        elif current.get("evaluation_hash") != candidate.get("evaluation_hash"):
-            promoted, reason = False, ("评估数据不同，无法比较 / evaluated on different data than the promoted "
-                                       "version: re-evaluate both on the same set")
+        elif (current.get("evaluation_hash") != candidate.get("evaluation_hash")
+              or current.get("gate_metric", CROSS_VALIDATED_METRIC) != metric):
+            promoted, reason = False, ("评估数据或方式不同，无法比较 / evaluated on different data, or another way, "
+                                       "than the promoted version: train both against the same evaluation set")
         elif current_score is None or candidate_score >= current_score:
             promoted, reason = True, f"{metric} {candidate_score:.4f} ≥ " + (f"{current_score:.4f}" if current_score is not None else "n/a")
         else:

@@ -38,6 +38,7 @@ class Suggestion:
     why: list[str] = field(default_factory=list)
     topic_name: str | None = None
     model_version: str | None = None
+    rule_decided: bool = False  # a rule (a secrecy marking) fixed the category, whatever the model learned
 
     def to_json(self) -> dict[str, Any]:
         return {"category": self.category,
@@ -67,7 +68,8 @@ class Suggester:
         spans = sentence_spans(prepared.model_text)
         vectors = self.encoder.embed_spans(prepared.model_text, spans)
         why: list[str] = []
-        category, category_confidence = self._category(vectors.document, vectors.spans, spans, prepared, why)
+        category, category_confidence, rule_decided = self._category(vectors.document, vectors.spans, spans,
+                                                                     prepared, why)
         topic_probabilities = self.topic_head.probabilities(vectors.document[None, :])[0]
         best = int(np.argmax(topic_probabilities))
         topic = self.topic_head.keys[best]
@@ -78,10 +80,10 @@ class Suggester:
             else "目录描述（零样本） / catalogue description (zero-shot)"
         why.append(f"主题“{topic_name}”最接近{basis}" + (f"；关键词：{'、'.join(keywords[:5])}" if keywords else ""))
         return Suggestion(category, category_confidence, topic, float(topic_probabilities[best]), why,
-                          topic_name, self.version)
+                          topic_name, self.version, rule_decided)
 
     def _category(self, document: np.ndarray, sentence_vectors: np.ndarray, spans: list[tuple[int, int]],
-                  prepared, why: list[str]) -> tuple[str | None, float | None]:
+                  prepared, why: list[str]) -> tuple[str | None, float | None, bool]:
         if self.category_head is None:
             probabilities = {category: 1.0 / len(CATEGORIES) for category in CATEGORIES}
         else:
@@ -92,7 +94,7 @@ class Suggester:
         why += outcome.reasons
         if self.category_head is None and not outcome.decided:
             why.append("尚无训练好的类别模型，仅主题建议 / no trained category model yet: topic only")
-            return None, None
+            return None, None, False
         category = max(outcome.probabilities, key=outcome.probabilities.get)
         if not outcome.decided and self.category_head and category in self.category_head.classes and spans:
             sentences = [prepared.model_text[start:end] for start, end in spans]
@@ -102,13 +104,14 @@ class Suggester:
                     start, end = spans[index]
                     quote = " ".join(prepared.model_text[start:end].split())[:_QUOTE_CHARS]
                     why.append(f"倾向{category}的句子 / sentence weighing toward {category}: “{quote}”")
-        return category, outcome.probabilities[category]
+        return category, outcome.probabilities[category], outcome.decided
 
 
     def add_to(self, report: DocumentCheck) -> None:
         """Fill the report's suggestion and warn when a confident one disagrees with the drafter's label."""
         report.suggestion = self.suggest(report.text, report.elements, report.personal_data)
-        problem = suggestion_problem(report.suggestion, report.elements)
+        learned = self.category_head.classes if self.category_head else []
+        problem = suggestion_problem(report.suggestion, report.elements, learned)
         if problem is not None:
             report.problems.append(problem)
 
@@ -143,11 +146,16 @@ def load_suggester(store=None, encoder=None, catalogue: Catalogue | None = None)
     return Suggester(encoder, topic_head, catalogue, category_head, stored.version if stored else None)
 
 
-def suggestion_problem(suggestion: Suggestion, elements: DocumentElements) -> Problem | None:
-    """`suggestion_disagrees` (warning) when a confident suggestion names another category than the label."""
+def suggestion_problem(suggestion: Suggestion, elements: DocumentElements,
+                       learned: list[str] | None = None) -> Problem | None:
+    """`suggestion_disagrees` (warning) when a confident suggestion names another category than the label.
+    A label the model has never learned (依申请公开, without examples) is contradicted only by a rule:
+    the model's confidence among the categories it knows says nothing about that one."""
     label = elements.label.category if elements.label else None
     if (label is None or suggestion.category is None or suggestion.category == label
             or (suggestion.category_confidence or 0.0) < CONFIDENT):
+        return None
+    if learned is not None and label not in learned and not suggestion.rule_decided:
         return None
     confidence = f"{suggestion.category_confidence:.0%}"
     return Problem(

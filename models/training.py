@@ -1,4 +1,11 @@
-"""Train a model version from examples, evaluate it, store it, and let the gate decide on promotion."""
+"""Train a model version from examples, evaluate it, store it, and let the gate decide on promotion.
+
+With an evaluation set (the default: GONGKAI_EVALUATION_SET), a version is judged as it will be used:
+fitted on every training example, measured on that fixed set, which is never trained on. Versions
+trained on more data (reviewers' decisions keep arriving) stay comparable that way. Without one, a
+version is judged by cross-validation on its own training data, comparable only with versions trained
+on the same data.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gongkai.catalogue import Catalogue, load_catalogue
-from models.data import EmbeddingCache, Example, data_hash, prepare
+from gongkai.settings import Settings
+from models.data import EmbeddingCache, Example, data_hash, examples_from_sources, prepare
 from models.evaluation import EvaluationReport, evaluate
 from models.heads import fit_category_head, fit_topic_head, topic_descriptions
-from models.store import GateDecision, ModelStore
+from models.store import CROSS_VALIDATED_METRIC, HELD_OUT_METRIC, GateDecision, ModelStore
 
 
 @dataclass
@@ -17,40 +25,61 @@ class TrainingResult:
     version: str
     report: EvaluationReport
     decision: GateDecision
+    left_out: int  # training examples dropped because the evaluation set holds the same text
 
 
 def embedding_cache(encoder, folder: Path | None = None) -> EmbeddingCache:
-    from gongkai.settings import Settings
-
     return EmbeddingCache(encoder, folder or Settings().encoder_cache.parent / "embeddings")
 
 
-def train(examples: list[Example], evaluation_examples: list[Example] | None = None, encoder=None,
+def _same_text(text: str) -> str:
+    return "".join(text.split())
+
+
+def train(examples: list[Example], evaluation_set: list[Example] | None = None, encoder=None,
           store: ModelStore | None = None, catalogue: Catalogue | None = None) -> TrainingResult:
-    """Fit both heads on all `examples`, evaluate by cross-validation on `evaluation_examples` (default:
-    the same examples), save a version with its metadata and promote it if it is not worse."""
+    """Fit both heads on all `examples`, evaluate, save a version with its metadata and promote it if it
+    is not worse than the promoted one on the same evaluation."""
     from models.encoder import shared_encoder
 
     encoder = encoder or shared_encoder()
     store = store or ModelStore()
     catalogue = catalogue or load_catalogue()
     cache = embedding_cache(encoder)
-    evaluation_examples = evaluation_examples or examples
-    report = evaluate(evaluation_examples, cache, catalogue)
-    texts = [prepare(example.text).model_text for example in examples]
+    held_out_texts = {_same_text(example.text) for example in evaluation_set or []}
+    training = [example for example in examples if _same_text(example.text) not in held_out_texts]
+    report = evaluate(training, cache, catalogue, evaluation_set or None)
+    texts = [prepare(example.text).model_text for example in training]
     vectors = cache.embed(texts)
-    labelled = [i for i, example in enumerate(examples) if example.category]
+    labelled = [i for i, example in enumerate(training) if example.category]
     category_head = fit_category_head(vectors[labelled], [texts[i] for i in labelled],
-                                      [examples[i].category for i in labelled])
+                                      [training[i].category for i in labelled])
     descriptions = topic_descriptions(catalogue)
     topic_head = fit_topic_head(dict(zip(descriptions, cache.embed(list(descriptions.values()), "query"))),
-                                vectors, [example.topic for example in examples])
+                                vectors, [example.topic for example in training])
     metadata = {
-        "data_hash": data_hash(examples), "evaluation_hash": data_hash(evaluation_examples),
-        "examples": len(examples), "labelled": report.labelled,
+        "data_hash": data_hash(training), "evaluation_hash": data_hash(evaluation_set or training),
+        "gate_metric": HELD_OUT_METRIC if evaluation_set else CROSS_VALIDATED_METRIC,
+        "examples": len(training), "labelled": report.labelled,
         "metrics": report.metrics(), "encoder": encoder.description,
         "category_classes": category_head.classes, "topics_with_examples": int((topic_head.examples > 0).sum()),
         "notes": report.notes,
     }
     version = store.save({**category_head.arrays(), **topic_head.arrays()}, metadata)
-    return TrainingResult(version, report, store.promote_if_not_worse(version))
+    return TrainingResult(version, report, store.promote_if_not_worse(version), len(examples) - len(training))
+
+
+def train_from_settings(settings: Settings, sources: list[Path] | None = None, with_decisions: bool = False,
+                        evaluation_source: Path | None = None) -> TrainingResult:
+    """What `gongkai train` and the scheduled retraining run: the configured (or given) sources, optionally
+    every decision reviewers published or recorded, measured on the configured (or given) evaluation set."""
+    examples = examples_from_sources(sources or settings.training_sources)
+    if with_decisions:
+        from gongkai.decisions import reviewed_examples
+        from gongkai.storage import open_storage
+        from models.data import examples_from_decisions
+
+        examples += examples_from_decisions(reviewed_examples(open_storage(settings)))
+    evaluation = evaluation_source or settings.evaluation_set
+    return train(examples, examples_from_sources([evaluation]) if evaluation else None,
+                 store=ModelStore(settings.model_dir))

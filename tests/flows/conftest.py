@@ -3,6 +3,7 @@ real S3 endpoint on loopback (moto's server), in a temporary working folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -25,6 +26,21 @@ GOOD = ["广东省民政厅文件", "粤民发〔2026〕12号", "广东省民政
         "为做好城乡最低生活保障工作，现将有关事项通知如下。", "广东省民政厅", "2026年11月20日", "（此件主动公开）"]
 UNLABELLED = GOOD[:1] + ["粤民发〔2026〕13号", "广东省民政厅关于开展养老服务检查的通知"] + GOOD[3:-1]
 SECRET = ["机密★1年"] + GOOD[:1] + ["粤民发〔2026〕14号", "广东省民政厅关于救灾物资储备的通知"] + GOOD[3:]
+
+
+RETRAIN_SCHEDULE = "0 3 1 1 *"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "real_docs_dev.jsonl"
+
+
+def _corpus_sample(path: Path, per_category: int, last: bool = False) -> Path:
+    """`per_category` real documents labelled 主动公开 and as many 不予公开, from the start or the end."""
+    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    chosen = []
+    for category in ("主动公开", "不予公开"):
+        labelled = [r for r in records if r["label"] == category]
+        chosen += labelled[-per_category:] if last else labelled[:per_category]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    return path
 
 
 @dataclass
@@ -133,6 +149,12 @@ def stack(tmp_path: Path, s3_endpoint: str) -> Iterator[Stack]:
         "GONGKAI_POLL_SECONDS": "0.5",
         "GONGKAI_STABLE_SECONDS": "0.5",
         "GONGKAI_TODAY": "2026-11-25",
+        # the stack's own model store, and small training data so that a retraining run takes seconds;
+        # the schedule is registered but never falls due during a test
+        "GONGKAI_MODEL_DIR": str(tmp_path / "models"),
+        "GONGKAI_TRAINING_SOURCES": json.dumps([str(_corpus_sample(tmp_path / "training.jsonl", 10))]),
+        "GONGKAI_EVALUATION_SET": str(_corpus_sample(tmp_path / "evaluation.jsonl", 3, last=True)),
+        "GONGKAI_RETRAIN_SCHEDULE": RETRAIN_SCHEDULE,
     }
     running = Stack(workdir=tmp_path, env=env, api_url=api_url)
     from prefect.settings import PREFECT_API_URL, temporary_settings

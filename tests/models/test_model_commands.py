@@ -44,13 +44,18 @@ def test_train_on_a_folder_stores_a_version(tmp_path, monkeypatch, capsys):
         for line in record["text"].split("\n"):
             document.add_paragraph(line)
         document.save(folder / f"{number}.docx")
+    # the evaluation set holds two of the labelled files (as text): they must not be trained on
+    evaluation = tmp_path / "evaluation.jsonl"
+    measured = chosen[:1] + chosen[8:9] + [r for r in records if r["label"]][-6:]
+    evaluation.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in measured), encoding="utf-8")
     monkeypatch.setenv("GONGKAI_MODEL_DIR", str(tmp_path / "store"))
-    args = _parser().parse_args(["train", "--json", str(tmp_path / "labelled")])
+    args = _parser().parse_args(["train", "--json", str(tmp_path / "labelled"), "--evaluate-on", str(evaluation)])
     assert args.handler(args) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert result["decision"]["promoted"] is True
+    assert result["decision"]["promoted"] is True and result["left_out"] == 2
     stored = json.loads((tmp_path / "store" / "versions" / result["version"] / "metadata.json").read_text())
-    assert stored["examples"] == 16 and stored["encoder"]["encoder_checksum"]
+    assert stored["examples"] == 14 and stored["encoder"]["encoder_checksum"]
+    assert stored["gate_metric"] == "held_out_macro_f1" and stored["metrics"]["held_out_macro_f1"] >= 0.5
     assert stored["topics_with_examples"] == 1
 
     # with a promoted model, `gongkai check` suggests a category and a topic, and says why

@@ -35,9 +35,9 @@ def test_identifying_personal_data_moves_to_on_request():
     assert abs(sum(outcome.probabilities.values()) - 1.0) < 1e-9
 
 
-def _version(store: ModelStore, score: float, evaluation: str = "same") -> str:
+def _version(store: ModelStore, score: float, evaluation: str = "same", metric: str = "category_macro_f1") -> str:
     return store.save({"category_coef": np.zeros((2, 3))},
-                      {"metrics": {"category_macro_f1": score}, "evaluation_hash": evaluation})
+                      {"metrics": {metric: score}, "evaluation_hash": evaluation, "gate_metric": metric})
 
 
 def test_gate_promotes_only_versions_that_are_not_worse(tmp_path):
@@ -48,10 +48,13 @@ def test_gate_promotes_only_versions_that_are_not_worse(tmp_path):
     assert not store.promote_if_not_worse(worse).promoted
     other_data = _version(store, 0.99, evaluation="other")
     assert not store.promote_if_not_worse(other_data).promoted
+    held_out = _version(store, 0.99, metric="held_out_macro_f1")  # same data, measured another way
+    assert not store.promote_if_not_worse(held_out).promoted
     equal = _version(store, 0.90)
     assert store.promote_if_not_worse(equal).promoted
     assert store.load_promoted().version == equal
-    assert [m["version"] for m in store.list()] == [first, worse, other_data, equal]
+    assert [m["version"] for m in store.list()] == [first, worse, other_data, held_out, equal]
     decisions = [json.loads(line) for line in (tmp_path / "decisions.jsonl").read_text().splitlines()]
-    assert [d["promoted"] for d in decisions] == [True, False, False, True]
+    assert [d["promoted"] for d in decisions] == [True, False, False, False, True]
+    assert decisions[3]["metric"] == "held_out_macro_f1" and "不同" in decisions[3]["reason"]
     assert np.array_equal(store.load(first).arrays["category_coef"], np.zeros((2, 3)))

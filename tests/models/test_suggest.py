@@ -7,7 +7,7 @@ import pytest
 
 from gongkai.catalogue import load_catalogue
 from gongkai.elements import parse_elements
-from gongkai.labels import PROACTIVE, WITHHELD
+from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
 from models.data import prepare
 from models.evaluation import evaluate_category
 from models.heads import fit_category_head, fit_topic_head, topic_descriptions
@@ -74,6 +74,13 @@ def test_trained_suggester_explains_and_warns(labelled, encoder, tmp_path):
     assert problem is not None and problem.code == "suggestion_disagrees" and problem.severity.value == "warning"
     assert suggestion_problem(Suggestion(PROACTIVE, 0.99, None, None), elements) is None
     assert suggestion_problem(Suggestion(WITHHELD, 0.5, None, None), elements) is None
+
+    # labelled 依申请公开, a category without training examples: only a rule may contradict it
+    on_request = parse_elements(secret.replace("秘密★1年\n", "").replace("主动公开", "依申请公开"))
+    learned = category_head.classes
+    assert ON_REQUEST not in learned
+    assert suggestion_problem(Suggestion(WITHHELD, 0.99, None, None), on_request, learned) is None
+    assert suggestion_problem(Suggestion(WITHHELD, 1.0, None, None, rule_decided=True), on_request, learned) is not None
 
 
 def test_without_a_trained_model_only_topics_are_suggested(encoder, tmp_path):
