@@ -130,9 +130,10 @@ def load_suggester(store=None, encoder=None, catalogue: Catalogue | None = None)
     from models.store import ModelStore
 
     store = store or ModelStore()
-    encoder = encoder or shared_encoder()
     catalogue = catalogue or load_catalogue()
     stored = store.load_promoted()
+    # the heads only fit the embeddings they were trained on: the same quantisation as at training time
+    encoder = encoder or shared_encoder(int8=stored.metadata.get("encoder", {}).get("int8") if stored else None)
     if stored is not None:
         topic_head = TopicHead.from_arrays(stored.arrays)
         if set(topic_head.keys) == {topic.key for topic in catalogue.topics}:

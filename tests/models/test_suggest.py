@@ -101,3 +101,16 @@ def test_lexical_channel_is_the_baselines_tfidf(labelled):
     ours = lexical_features(texts, fit_idf(texts))
     reference = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit_transform(texts)
     assert np.abs((ours @ ours.T).toarray() - (reference @ reference.T).toarray()).max() < 0.01
+
+
+def test_a_version_is_served_with_the_quantisation_it_was_trained_with(labelled, encoder, tmp_path):
+    examples, prepared, vectors = labelled
+    descriptions = topic_descriptions(load_catalogue())
+    topic_head = fit_topic_head(dict(zip(descriptions, encoder.embed(list(descriptions.values()), "query"))))
+    category_head = fit_category_head(vectors, [p.model_text for p in prepared], [e.category for e in examples])
+    store = ModelStore(tmp_path)
+    version = store.save({**category_head.arrays(), **topic_head.arrays()},
+                         {"metrics": {"category_macro_f1": 1.0}, "evaluation_hash": "x",
+                          "encoder": {**encoder.description, "int8": not encoder.int8}})
+    store.promote_if_not_worse(version)
+    assert load_suggester(store).encoder.int8 is not encoder.int8
