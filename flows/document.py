@@ -107,7 +107,7 @@ def review_document(claim: dict[str, Any]) -> str:
     check = suggest_category_and_topic(check_document(extracted))
     catalogue = load_catalogue(settings.catalogue)
     _describe_run(taken, check, responsible_office(taken, check, catalogue))
-    interpretation_warning = missing_interpretation(published_items(storage.public), check.elements)
+    interpretation_warning = missing_interpretation(published_items(storage), check.elements)
     if interpretation_warning:
         check.problems.append(interpretation_warning)
     blockers = publish_blockers(check, PROACTIVE)  # what stops publication even if the reviewer says 主动公开

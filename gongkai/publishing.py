@@ -61,6 +61,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 INDEX_KEY = "catalogue/index.json"
 FEED_KEY = "catalogue/feed.atom"
 TOPICS_PREFIX = "catalogue/topics/"
+METADATA_CACHE_KEY = "cache/published-metadata.json"  # private bucket: see _all_metadata
 _JSON = "application/json; charset=utf-8"
 _CONTENT_TYPES = {".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument."
                   "wordprocessingml.document", ".doc": "application/msword", ".ofd": "application/ofd",
@@ -153,7 +154,7 @@ def publish_item(storage: Storage, claim: Claim, check: DocumentCheck, decision:
                   "superseded_by", "interpretation", "interpretation_of", "history"):
         if keep and field in keep:
             metadata[field] = keep[field]
-    others = [item for item in published_items(storage.public) if item.get("index_no") != index_no]
+    others = [item for item in published_items(storage) if item.get("index_no") != index_no]
     policy = (read_metadata(storage.public, decision.interprets) if decision.interprets
               else find_policy(others, metadata.get("title")))
     interpretation = find_interpretation(others, metadata.get("title"))
@@ -302,27 +303,43 @@ def rebuild_catalogue(storage: Storage, catalogue: Catalogue, attempts: int = 20
     """Topics, feed, then index.json, all from the item metadata; again until no publish slipped in between."""
     index: dict[str, Any] = {}
     for _ in range(attempts):
-        items = _all_metadata(storage.public)
+        items = _all_metadata(storage)
         index = _write_catalogue(storage.public, catalogue, items)
-        if _all_metadata(storage.public) == items:
+        if _all_metadata(storage) == items:
             break
     return index
 
 
-def _all_metadata(store: ObjectStore) -> dict[str, bytes]:
-    found = {}
-    for key in store.keys("items/"):
-        if key.endswith("/metadata.json"):
-            try:
-                found[key] = store.get(key)
-            except KeyError:  # withdrawn between the listing and the read
-                continue
+def _all_metadata(storage: Storage) -> dict[str, bytes]:
+    """Every item's metadata.json. One listing, then only the objects whose version changed since the copy
+    kept in the private bucket (METADATA_CACHE_KEY) are read: a catalogue of thousands of items is rebuilt
+    on every publish. The copy is only a shortcut: an entry is used only when its version still matches."""
+    listed = {key: version for key, version in storage.public.versions("items/").items()
+              if key.endswith("/metadata.json")}
+    try:
+        cached = get_json(storage.private, METADATA_CACHE_KEY)
+    except (KeyError, ValueError):  # none yet, or unreadable: read everything, write a new one
+        cached = {}
+    found, fresh = {}, 0
+    for key, version in listed.items():
+        entry = cached.get(key)
+        if entry and entry.get("version") == version:
+            found[key] = entry["metadata"].encode()
+            continue
+        try:
+            found[key] = storage.public.get(key)
+        except KeyError:  # withdrawn between the listing and the read
+            continue
+        fresh += 1
+    if fresh or set(cached) != set(found):
+        put_json(storage.private, METADATA_CACHE_KEY,
+                 {key: {"version": listed[key], "metadata": raw.decode()} for key, raw in found.items()})
     return found
 
 
-def published_items(store: ObjectStore) -> list[dict[str, Any]]:
+def published_items(storage: Storage) -> list[dict[str, Any]]:
     """The metadata of every item in the public bucket."""
-    return [json.loads(raw) for raw in _all_metadata(store).values()]
+    return [json.loads(raw) for raw in _all_metadata(storage).values()]
 
 
 def _write_catalogue(store: ObjectStore, catalogue: Catalogue, raw: dict[str, bytes]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class ObjectStore(Protocol):
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def keys(self, prefix: str = "") -> list[str]: ...
+    def versions(self, prefix: str = "") -> dict[str, str]: ...  # key → a tag that changes on every rewrite
     def delete(self, key: str) -> None: ...
     def link(self, key: str) -> str: ...
 
@@ -105,6 +106,17 @@ class LocalStore:
                  if path.is_file() and not path.name.startswith(".part-"))
         return sorted(key for key in found if key.startswith(prefix))
 
+    def versions(self, prefix: str = "") -> dict[str, str]:
+        """Inode, modification time and size: every write renames a new file into place."""
+        found = {}
+        for key in self.keys(prefix):
+            try:
+                status = self.path(key).stat()
+            except FileNotFoundError:  # deleted since the listing
+                continue
+            found[key] = f"{status.st_ino}-{status.st_mtime_ns}-{status.st_size}"
+        return found
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
@@ -161,6 +173,11 @@ class S3Store:
 
     def keys(self, prefix: str = "") -> list[str]:
         return sorted(item.object_name for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True))
+
+    def versions(self, prefix: str = "") -> dict[str, str]:
+        """The ETags of one listing: no object is read."""
+        return {item.object_name: item.etag
+                for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True)}
 
     def delete(self, key: str) -> None:
         self._client.remove_object(self.bucket, key)

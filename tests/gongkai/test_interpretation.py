@@ -70,7 +70,7 @@ def test_reviewer_names_the_policy_when_the_title_does_not(local_settings: Setti
 def test_normative_document_without_published_interpretation_warns(local_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(local_settings)
     _, policy = document(tmp_path, POLICY, "policy.txt")
-    problem = missing_interpretation(published_items(storage.public), policy.elements)
+    problem = missing_interpretation(published_items(storage), policy.elements)
     assert problem is not None and problem.code == "interpretation_missing" and problem.severity.value == "warning"
     _published(storage, tmp_path, INTERPRETATION, "jiedu.txt")
-    assert missing_interpretation(published_items(storage.public), policy.elements) is None
+    assert missing_interpretation(published_items(storage), policy.elements) is None

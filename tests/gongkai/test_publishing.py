@@ -19,10 +19,10 @@ from gongkai.catalogue import load_catalogue
 from gongkai.check import DocumentCheck, check_extracted
 from gongkai.decisions import Decision, publish
 from gongkai.intake import Claim
-from gongkai.publishing import (FEED_KEY, INDEX_KEY, MANIFEST, REPEALED, SUMMARY_CHARS, pull,
-                                render_html, set_status, withdraw)
+from gongkai.publishing import (FEED_KEY, INDEX_KEY, MANIFEST, METADATA_CACHE_KEY, REPEALED, SUMMARY_CHARS,
+                                pull, render_html, set_status, withdraw)
 from gongkai.settings import Settings
-from gongkai.storage import Storage, get_json, open_storage
+from gongkai.storage import Storage, get_json, open_storage, put_json
 
 CATALOGUE = load_catalogue()
 APPROVE = Decision("publish", "主动公开", "social_assistance", "", "", "李审核")
@@ -169,6 +169,34 @@ def test_status_change_and_withdrawal(any_settings: Settings, tmp_path: Path) ->
     index = get_json(storage.public, INDEX_KEY)
     assert [entry["index_no"] for entry in index["items"]] == [old_no]
     assert publish_number(storage, tmp_path, 31) == "items/006939756-2026-00003"  # 00002 is never given again
+
+
+def test_catalogue_rebuild_reads_only_changed_metadata(any_settings: Settings, tmp_path: Path) -> None:
+    """The private copy of the metadata spares reading every item on every publish; it is used only where
+    the object's version (ETag) still matches, so a rewritten item is always read again."""
+    storage = open_storage(any_settings)
+    first, second = publish_number(storage, tmp_path, 12), publish_number(storage, tmp_path, 13)
+    copy = get_json(storage.private, METADATA_CACHE_KEY)
+    versions = storage.public.versions("items/")
+    assert {key: entry["version"] for key, entry in copy.items()} == {
+        key: versions[key] for key in (f"{first}/metadata.json", f"{second}/metadata.json")}
+
+    # an entry whose version matches is used as it is: the rebuild did not read that object again
+    marked = json.loads(copy[f"{first}/metadata.json"]["metadata"]) | {"title": "来自副本 from the copy"}
+    copy[f"{first}/metadata.json"]["metadata"] = json.dumps(marked, ensure_ascii=False)
+    put_json(storage.private, METADATA_CACHE_KEY, copy)
+    publish_number(storage, tmp_path, 14)
+    titles = {entry["index_no"]: entry["title"] for entry in get_json(storage.public, INDEX_KEY)["items"]}
+    assert titles["006939756/2026-00001"] == "来自副本 from the copy" and len(titles) == 3
+
+    # once the item is rewritten its version changes, and the object itself is read
+    set_status(storage, CATALOGUE, "006939756/2026-00001", REPEALED, by="006939756/2026-00002",
+               effective=date(2026, 4, 1))
+    entries = {entry["index_no"]: entry for entry in get_json(storage.public, INDEX_KEY)["items"]}
+    assert entries["006939756/2026-00001"]["title"].startswith("广东省民政厅") and entries[
+        "006939756/2026-00001"]["status"] == REPEALED
+    withdraw(storage, CATALOGUE, "006939756/2026-00002", reason="误发", by="李审核")
+    assert f"{second}/metadata.json" not in get_json(storage.private, METADATA_CACHE_KEY)
 
 
 def test_withdrawal_interrupted_halfway_completes(any_settings: Settings, tmp_path: Path) -> None:
