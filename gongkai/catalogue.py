@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, HttpUrl
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parents[1] / "config" / "catalogue.yaml"
 
@@ -21,6 +21,9 @@ class Topic(BaseModel):
 class Catalogue(BaseModel):
     department: str
     organisation_code: str
+    # Where the web team serves the public bucket (e.g. https://smzt.gd.gov.cn/gkml/): the feed's links are
+    # absolute under it, as feed readers need. None: links relative to the feed.
+    public_base_url: HttpUrl | None = None
     topics: list[Topic]
 
     def topic(self, key: str) -> Topic:

@@ -386,15 +386,19 @@ def feed_events(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def render_feed(items: list[dict[str, Any]], catalogue: Catalogue, updated: str) -> str:
-    """Atom 1.0; links are relative to the feed (catalogue/feed.atom), so the web team's host is free."""
+    """Atom 1.0. Links are absolute under the catalogue's public_base_url; without one they are relative to
+    the feed (catalogue/feed.atom), which some readers cannot follow."""
     esc = xml_escape
+    base = str(catalogue.public_base_url).rstrip("/") + "/" if catalogue.public_base_url else None
+    self_link = f"{base}{FEED_KEY}" if base else "feed.atom"
+    item_base = f"{base}items/" if base else "../items/"
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
              f"  <id>tag:gongkai,2026:{esc(catalogue.organisation_code)}/feed</id>",
              f"  <title>{esc(catalogue.department)} 政府信息公开 / publications and status changes</title>",
              f"  <updated>{esc(updated)}</updated>",
              f"  <author><name>{esc(catalogue.department)}</name></author>",
-             '  <link rel="self" href="feed.atom"/>']
+             f'  <link rel="self" href="{esc(self_link)}"/>']
     for event in feed_events(items):
         slug = index_slug(event["index_no"])
         kind = "发布" if event["event"] == "published" else event.get("status", event["event"])
@@ -402,7 +406,7 @@ def render_feed(items: list[dict[str, Any]], catalogue: Catalogue, updated: str)
                   f"    <id>tag:gongkai,2026:{esc(slug)}/{event['number']}</id>",
                   f"    <title>{esc(kind)}：{esc(event.get('title') or event['index_no'])}</title>",
                   f"    <updated>{esc(event['at'])}</updated>",
-                  f'    <link rel="alternate" type="text/html" href="../items/{esc(slug)}/content.html"/>',
+                  f'    <link rel="alternate" type="text/html" href="{esc(item_base)}{esc(slug)}/content.html"/>',
                   f'    <category term="{esc(event["event"])}" label="{esc(kind)}"/>',
                   f"    <summary>{esc(event['index_no'])} {esc(kind)}"
                   + (f"，由 {esc(event['by'])} 替代" if event.get("by") else "") + "</summary>",

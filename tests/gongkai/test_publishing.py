@@ -171,6 +171,18 @@ def test_status_change_and_withdrawal(any_settings: Settings, tmp_path: Path) ->
     assert publish_number(storage, tmp_path, 31) == "items/006939756-2026-00003"  # 00002 is never given again
 
 
+def test_feed_links_are_absolute_under_the_public_base_url(local_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(local_settings)
+    catalogue = CATALOGUE.model_copy(update={"public_base_url": "https://smzt.example.gov.cn/gkml"})
+    claim, check = document(tmp_path, lines_for(12), "通知12.txt")
+    prefix = publish(storage, claim, check, APPROVE, catalogue)
+    feed = ElementTree.fromstring(storage.public.get(FEED_KEY))
+    base = "https://smzt.example.gov.cn/gkml/"
+    assert feed.find(f"{ATOM}link").get("href") == f"{base}{FEED_KEY}"
+    [link] = [entry.find(f"{ATOM}link").get("href") for entry in feed.findall(f"{ATOM}entry")]
+    assert link == f"{base}{prefix}/content.html" and storage.public.exists(link.removeprefix(base))
+
+
 def test_catalogue_rebuild_reads_only_changed_metadata(any_settings: Settings, tmp_path: Path) -> None:
     """The private copy of the metadata spares reading every item on every publish; it is used only where
     the object's version (ETag) still matches, so a rewritten item is always read again."""
