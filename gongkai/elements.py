@@ -146,9 +146,9 @@ def parse_elements(text: str, margin_lines: list[str] | None = None) -> Document
     elements.doc_number = _doc_number(doc, head_end)
     elements.title = _title_digits(_title(doc, head_end))
     elements.doc_type = doc_type_of(elements.title)
-    elements.recipients = _recipients(doc, head_end)
-    if elements.recipients:
-        elements.body_start = head_end
+    recipients = _recipients(doc, head_end)
+    if recipients:
+        elements.recipients, elements.body_start = recipients
     signer = _SIGNER.search(doc.norm, 0, head_end + 200)
     if signer:
         elements.signers = [name for name in re.split(r"[\s、,，]+", doc.original(signer, "names")) if name]
@@ -330,11 +330,37 @@ def _strip_header(title: str) -> str:
     return title[numbers[-1].end():] if numbers else title
 
 
-def _recipients(doc: _Text, head_end: int) -> str | None:
-    for line in doc.lines:
+_WRAPPED_RECIPIENT_LINES = 4  # a long 主送机关 list wraps over this many lines at most above its colon
+
+
+def _recipients(doc: _Text, head_end: int) -> tuple[str, int] | None:
+    """The 主送机关 and where it starts. A long list wraps (PDF, OFD: one line per printed line); the lines
+    above the one ending in the colon belong to it when they run up to the title or the 发文字号."""
+    lines = [line for line in doc.lines if line]
+    for index, line in enumerate(lines):
         if line.start == head_end and _RECIPIENTS_LINE.match(line.text):
-            return line.original.rstrip(":：")
+            first = index
+            while first > 0 and index - first < _WRAPPED_RECIPIENT_LINES and _continues_list(lines[first - 1].text):
+                first -= 1
+            if first < index and (first == 0 or not _closes_header(lines[first - 1].text)):
+                first = index  # not under a title: an issuer or a sentence, not part of the list
+            return "".join(part.original for part in lines[first : index + 1]).rstrip(":："), lines[first].start
     return None
+
+
+_SENTENCE_END = ("。", "!", "?", ":", "！", "？", "：")
+_NAMES = re.compile(r"^[\u4e00-\u9fff（）()、，,\s]{2,}")
+
+
+def _continues_list(text: str) -> bool:
+    """A printed line of a wrapped 主送机关 list: names and separators, not a title, 版头 or sentence."""
+    return (bool(_NAMES.match(text)) and not _closes_header(text) and not text.endswith(_SENTENCE_END)
+            and "关于" not in text and not text.endswith("文件"))
+
+
+def _closes_header(text: str) -> bool:
+    """The title's last line or the 发文字号 line: what a 主送机关 stands under."""
+    return _ends_like_title(text) or bool(_DOC_NUMBER.search(text))
 
 
 # --- signature, label, 版记 -----------------------------------------------------------------------

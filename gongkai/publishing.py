@@ -31,6 +31,7 @@ import hashlib
 import html
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -450,6 +451,36 @@ def body_lines(text: str, title: str | None, doc_number: str | None = None,
     return body
 
 
+# Formats whose text comes in the page's lines, not in paragraphs.
+_WRAPPED_FORMATS = (".pdf", ".ofd")
+_PARAGRAPH_END = tuple("。！？；：:;!?")
+_NEW_ITEM = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|第[一二三四五六七八九十百]+[章条节])")
+_FULL_LINE = 0.8  # of the page's line width: shorter lines end a paragraph (or are headings)
+
+
+def _display_width(line: str) -> float:
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.5 for char in line)
+
+
+def unwrap(lines: list[str]) -> list[str]:
+    """Join lines a page wrapped back into paragraphs: a line as wide as the page's lines that does not end
+    a sentence continues on the next, unless the next starts a numbered item (一、 （一） 1. 第一条)."""
+    widths = sorted(_display_width(line) for line in lines)
+    if not widths:
+        return []
+    full = _FULL_LINE * widths[int(0.9 * (len(widths) - 1))]
+    paragraphs: list[str] = []
+    last_width = 0.0
+    for line in lines:
+        if paragraphs and last_width >= full and not paragraphs[-1].endswith(_PARAGRAPH_END) \
+                and not _NEW_ITEM.match(line):
+            paragraphs[-1] += line
+        else:
+            paragraphs.append(line)
+        last_width = _display_width(line)
+    return paragraphs
+
+
 def render_html(metadata: dict[str, Any], text: str) -> str:
     """Semantic HTML5 of one item: escaped, no scripts, no styles beyond what the web team adds."""
     esc = html.escape
@@ -482,7 +513,10 @@ def render_html(metadata: dict[str, Any], text: str) -> str:
         rows.append(("所替代文件", _item_link(supersedes)))
     out += [f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows]
     out += ["</dl>", "</header>", '<section class="body">']
-    for line in body_lines(text, metadata.get("title"), metadata.get("doc_number"), metadata.get("issuer")):
+    lines = body_lines(text, metadata.get("title"), metadata.get("doc_number"), metadata.get("issuer"))
+    if Path(metadata.get("original_name") or "").suffix.lower() in _WRAPPED_FORMATS:
+        lines = unwrap(lines)
+    for line in lines:
         short = len(line) <= 40 and not line.endswith(("。", "；", "：", ":"))
         tag = "h2" if short and _H2.match(line) else "h3" if short and _H3.match(line) else "p"
         out.append(f"<{tag}>{esc(line)}</{tag}>")

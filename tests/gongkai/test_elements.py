@@ -132,3 +132,19 @@ def test_secrecy_words_in_prose_are_not_markings() -> None:
 def test_secrecy_marking_in_a_running_header() -> None:
     elements = parse_elements("关于某事的通知\n各处室：\n正文。", margin_lines=["秘密★5年"])
     assert elements.secrecy == "秘密" and elements.secrecy_period == "5年"
+
+
+def test_a_recipient_list_wrapped_over_printed_lines_is_whole():
+    """PDF and OFD text has one line per printed line; the 主送机关 list wraps (real file, SOURCES.md)."""
+    from pathlib import Path
+
+    from extractors import extract
+
+    text = extract(Path(__file__).parents[1] / "data" / "govdoc-cn_397.pdf").text
+    elements = parse_elements(text)
+    assert elements.recipients == ("各省、自治区、直辖市、新疆生产建设兵团社会信用体系建设牵头部门，国家税务总局各省、自治区、"
+                                   "直辖市和计划单列市税务局，社会信用体系建设部际联席会议成员单位办公厅（室）")
+    assert text[elements.body_start:].startswith("各省、自治区")
+    # a line above the list that is not under a title is not taken into it
+    plain = parse_elements("广东省民政厅\n各地级以上市民政局：\n请做好低保工作。\n")
+    assert plain.recipients == "各地级以上市民政局"

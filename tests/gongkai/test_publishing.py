@@ -332,6 +332,25 @@ def test_html_of_real_documents_is_well_formed() -> None:
         assert record["title"] in text and record["doc_number"] in text
 
 
+def test_html_of_a_real_pdf_has_its_paragraphs_back() -> None:
+    """A PDF's text comes one printed line at a time: the page keeps the 主送机关, joins the lines of each
+    paragraph, and keeps headings and the signature apart (tests/data/govdoc-cn_397.pdf, SOURCES.md)."""
+    from extractors import extract
+
+    extracted = extract(Path(__file__).parents[1] / "data" / "govdoc-cn_397.pdf")
+    check = check_extracted(extracted, date(2026, 3, 6))
+    metadata = {**check.to_json(), "original_name": "860号.pdf", "index_no": "006939756/2026-00001"}
+    page = render_html(metadata, check.text)
+    assert_well_formed(page)
+    body = page.split('<section class="body">')[1].split("</section>")[0]
+    assert body.lstrip().startswith("<p>各省、自治区、直辖市、新疆生产建设兵团社会信用体系建设牵头部门，国家税务总局")
+    assert "<p>为贯彻落实《中华人民共和国个人所得税法》及其实施条例、《国务院关于印发个人所得税专项附加扣除暂行办法的通知》" in body
+    assert "<h2>一、总体要求</h2>" in body and "<h3>（一）全面实施个人所得税申报信用承诺制</h3>" in body
+    assert "— 1 —" not in body and "<p>税务总局办公厅</p>" in body
+    paragraphs = body.count("<p>")
+    assert paragraphs < len(check.text.splitlines()) / 4  # not one paragraph per printed line
+
+
 def test_html_escapes_everything() -> None:
     page = render_html({"title": "<script>alert(1)</script>关于", "doc_number": "粤民发〔2026〕1号&",
                         "index_no": "x/2026-00001", "issuer": "广东省民政厅"},
