@@ -12,7 +12,7 @@ from enum import Enum
 
 from gongkai.elements import DocumentElements
 from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
-from gongkai.pii import BANK_CARD, ID_NUMBER, MOBILE, PersonalData
+from gongkai.pii import ADDRESS, BANK_CARD, ID_NUMBER, MOBILE, PersonalData
 from gongkai.workdays import Deadline
 
 
@@ -45,6 +45,8 @@ _PII_PROBLEMS = {
     BANK_CARD: (Severity.ERROR, "pii_bank_card", "含有银行卡号", "contains a bank card number"),
     # officials' contact numbers are often published on purpose: a reviewer decides
     MOBILE: (Severity.WARNING, "pii_mobile", "含有手机号码", "contains a mobile phone number"),
+    # a party's address in a decision may be published in part: a reviewer decides what to redact
+    ADDRESS: (Severity.WARNING, "pii_address", "含有个人住址", "contains a person's home address"),
 }
 
 

@@ -1,7 +1,10 @@
-"""Personal data that a 主动公开 document must not carry: 身份证号, mobile numbers, bank card numbers.
+"""Personal data that a 主动公开 document must not carry: 身份证号, mobile numbers, bank card numbers, home
+addresses.
 
 Only numbers that validate are reported (the ID check digit, Luhn for cards), so document numbers,
-amounts and 统一社会信用代码 (public by law) are not flagged. Every value leaves gongkai masked.
+amounts and 统一社会信用代码 (public by law) are not flagged. An address counts only when the text says it
+is where a person lives (住址, 家庭住址, 家住 …), so an agency's or a company's address (地址, 住所) is not
+flagged. Every value leaves gongkai masked.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from gongkai.textnorm import normalise
 ID_NUMBER = "id_number"
 MOBILE = "mobile"
 BANK_CARD = "bank_card"
+ADDRESS = "address"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,11 @@ _CARD = re.compile(r"(?<![\d-])\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?(?![\d-]
 # Organisation accounts (对公账户) are public and fail Luhn; personal cards are UnionPay (62…) or
 # named as a card just before the number.
 _CARD_CONTEXT = re.compile(r"(?:卡号|银行卡|信用卡|借记卡|储蓄卡|社保卡)[^\d\n]{0,8}$")
+# A person's address: introduced as where someone lives, and detailed down to a house, a room or a 村民小组.
+_ADDRESS = re.compile(r"(?:家庭住址|家庭地址|现住址|居住地址|户籍地址|户籍所在地|住址|家住|现住)\s*(?:是|为|在)?[:\s]*"
+                      r"(?P<address>[^\s:,。;、()（）]{4,60})")
+_ADDRESS_DETAIL = re.compile(r"[\d一二三四五六七八九十]+(?:号|室|房|户|组|栋|幢|单元|弄)")
+_ADDRESS_AREA = re.compile(r"^(?:[^\d号路街巷村组]{1,10}?(?:省|自治区|市|州|盟|区|县|旗))+")  # kept: names no one
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -67,7 +76,19 @@ def find_personal_data(text: str) -> list[PersonalData]:
             continue
         if digits.startswith("62") or _CARD_CONTEXT.search(norm[max(0, match.start() - 16) : match.start()]):
             found.append(_masked(BANK_CARD, match, keep_first=4, keep_last=4))
+    taken = [(item.start, item.end) for item in found]
+    for match in _ADDRESS.finditer(norm):
+        start, end = match.span("address")
+        if _ADDRESS_DETAIL.search(match.group("address")) and not _overlaps(start, end, taken):
+            found.append(_masked_address(match.group("address"), start, end))
     return sorted(found, key=lambda item: item.start)
+
+
+def _masked_address(address: str, start: int, end: int) -> PersonalData:
+    """The administrative area stays (广州市越秀区); the street, number and room are starred."""
+    area = _ADDRESS_AREA.match(address)
+    keep = min(area.end() if area else 0, max(0, len(address) - 4))
+    return PersonalData(ADDRESS, address[:keep] + "*" * (len(address) - keep), start, end)
 
 
 def _masked(kind: str, match: re.Match[str], keep_first: int, keep_last: int,

@@ -63,6 +63,13 @@ def test_personal_data_in_a_proactive_document() -> None:
     assert "13912345678" not in str(report.to_json())
 
 
+def test_a_home_address_in_a_proactive_document_is_for_the_reviewer() -> None:
+    body = "当事人：张某某，住址：广州市越秀区某某路12号3栋501房。经查，其违法事实清楚。"
+    report = check_extracted(document(body=body), TODAY)
+    assert {p.code: p.severity.value for p in report.problems} == {"pii_address": "warning"}
+    assert "3栋501房" not in report.text and "广州市越秀区" in report.text
+
+
 def test_personal_data_is_not_a_problem_when_not_published() -> None:
     body = "经审核，同意张某（身份证号11010519491231002X）的申请。"
     report = check_extracted(document(body=body, label="（此件不予公开，理由：个人隐私）"), TODAY)

@@ -3,7 +3,7 @@ The numbers below are made up for the tests; the ID numbers carry valid check di
 
 import pytest
 
-from gongkai.pii import BANK_CARD, ID_NUMBER, MOBILE, find_personal_data, id_check_digit_ok, luhn_ok, mask
+from gongkai.pii import ADDRESS, BANK_CARD, ID_NUMBER, MOBILE, find_personal_data, id_check_digit_ok, luhn_ok, mask
 
 
 def test_id_number_with_valid_check_digit_is_found_and_masked() -> None:
@@ -52,3 +52,36 @@ def test_masking_keeps_length_and_offsets() -> None:
     assert len(masked) == len(text)
     assert "19491231" not in masked and "1234" not in masked[len("身份证号11010519491231002X，手机"):]
     assert masked.endswith("139****5678。")
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("当事人：张某某，男，住址：广州市越秀区某某路12号3栋501房，身份证号码略。", "广州市越秀区************"),
+    ("申请人李某，家住清远市连山县太保镇某某村三组，因病致贫。", "清远市连山县********"),
+    ("现住址为深圳市南山区科技园路1号201室", "深圳市南山区**********"),
+])
+def test_a_persons_home_address_is_found_and_masked_to_its_district(text: str, masked: str) -> None:
+    [item] = find_personal_data(text)
+    assert item.kind == ADDRESS and item.masked == masked
+    assert masked in mask(text, [item]) and len(mask(text, [item])) == len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "联系地址：广州市越秀区小北路123号（广东省民政厅），邮编510000。",  # the agency's own address
+    "单位住所：四川省什邡市马祖镇",  # a company's domicile (real corpus)
+    "内容还包括受伤害人员的姓名、性别、年龄、住址、联系电话、发病时间",  # a field name (real corpus)
+    "住址：不详",
+])
+def test_addresses_that_are_not_a_persons_home_are_not_flagged(text: str) -> None:
+    assert find_personal_data(text) == []
+
+
+def test_no_real_corpus_document_has_a_home_address_flagged() -> None:
+    """The 457 real documents (dev and held-out) name no one's home: nothing may be flagged."""
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "data"
+    texts = [json.loads(line)["text"] for name in ("real_docs_dev.jsonl", "real_docs_heldout.jsonl")
+             for line in (data / name).read_text(encoding="utf-8").splitlines()]
+    assert len(texts) == 457
+    assert [item for text in texts for item in find_personal_data(text) if item.kind == ADDRESS] == []
