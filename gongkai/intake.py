@@ -73,10 +73,11 @@ class Inbox:
         return bool(self._last_seen)
 
     def claim(self, path: Path) -> Claim:
-        """Move `path` into processing/<sha256>/; raises FileNotFoundError if another watcher took it."""
+        """Move `path` into processing/<sha256>/<its inbox subfolder>/; raises FileNotFoundError if another
+        watcher took it. The subfolder stays in the path so that a claim recovered after a crash keeps it."""
         sha256 = file_sha256(path)
         office = path.parent.relative_to(self.inbox).as_posix()
-        target_dir = self.processing / sha256
+        target_dir = self.processing / sha256 / ("" if office == "." else office)
         target_dir.mkdir(parents=True, exist_ok=True)
         target = _free_name(target_dir / path.name)
         os.rename(path, target)  # atomic: exactly one watcher wins, the file is never half-moved
@@ -86,12 +87,14 @@ class Inbox:
 
 
 def claimed_files(processing: Path) -> list[Claim]:
-    """Every file in the processing area, as claims (the inbox subfolder is not kept there: office '')."""
+    """Every file in the processing area (processing/<sha256>/<office…>/<name>), as claims."""
     claims = []
-    for path in sorted(processing.glob("*/*")):
+    for path in sorted(processing.glob("*/**/*")):
         if path.is_file() and not is_ignored(Path(path.name)):
+            sha256, *office, _ = path.relative_to(processing).parts
             received = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
-            claims.append(Claim(sha256=path.parent.name, name=path.name, office="", path=str(path), received_at=received))
+            claims.append(Claim(sha256=sha256, name=path.name, office="/".join(office), path=str(path),
+                                received_at=received))
     return claims
 
 

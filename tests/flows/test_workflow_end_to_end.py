@@ -116,9 +116,10 @@ def test_a_file_claimed_just_before_a_crash_is_reviewed_after_restart(stack: Sta
 
     stack.stop()
     draft = write_docx(stack.workdir / "drafts" / "good.docx", GOOD)
-    claimed = stack.workdir / "data" / "processing" / file_sha256(draft) / "good.docx"
+    claimed = stack.workdir / "data" / "processing" / file_sha256(draft) / "福利处" / "good.docx"
     claimed.parent.mkdir(parents=True)
     draft.rename(claimed)
     stack.start()
     [run] = stack.wait_for_runs(1, "Suspended")
     assert run.name.startswith("粤民发〔2026〕12号")
+    assert "处室:福利处" in run.tags  # the inbox subfolder survived the crash

@@ -32,7 +32,7 @@ def test_claim_moves_the_file_unchanged_under_its_hash(tmp_path: Path) -> None:
     claim = inbox.claim(dropped)
     digest = hashlib.sha256(b"content").hexdigest()
     assert claim.sha256 == digest and claim.office == "社救处" and claim.name == "通知.docx"
-    assert Path(claim.path) == tmp_path / "processing" / digest / "通知.docx"
+    assert Path(claim.path) == tmp_path / "processing" / digest / "社救处" / "通知.docx"
     assert Path(claim.path).read_bytes() == b"content" and not dropped.exists()
     assert Claim.from_dict(claim.to_dict()) == claim
 
@@ -44,8 +44,12 @@ def test_the_same_content_twice_keeps_both_files(tmp_path: Path) -> None:
     second.parent.mkdir()
     first.write_bytes(b"same")
     second.write_bytes(b"same")
-    paths = {inbox.claim(first).path, inbox.claim(second).path}
-    assert {Path(path).name for path in paths} == {"a.docx", "a (2).docx"}
+    third = tmp_path / "inbox" / "a (copy).docx"
+    third.write_bytes(b"same")
+    claims = [inbox.claim(first), inbox.claim(second), inbox.claim(third)]
+    assert len({claim.path for claim in claims}) == 3 and len({claim.sha256 for claim in claims}) == 1
+    assert [claim.office for claim in claims] == ["", "b", ""]
+    assert all(Path(claim.path).read_bytes() == b"same" for claim in claims)
 
 
 def test_claimed_files_are_found_again_in_the_processing_area(tmp_path: Path) -> None:
@@ -54,4 +58,4 @@ def test_claimed_files_are_found_again_in_the_processing_area(tmp_path: Path) ->
     dropped.write_bytes(b"content")
     claim = Inbox(tmp_path / "inbox", tmp_path / "processing", stable_seconds=0).claim(dropped)
     [found] = claimed_files(tmp_path / "processing")
-    assert (found.sha256, found.name, found.path) == (claim.sha256, claim.name, claim.path)
+    assert (found.sha256, found.name, found.path, found.office) == (claim.sha256, claim.name, claim.path, "社救处")
