@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     max_zip_entries: int = 5_000
     max_pages: int = 1_000
 
-    @field_validator("evaluation_set", "retrain_schedule", mode="before")
+    @field_validator("today", "evaluation_set", "retrain_schedule", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

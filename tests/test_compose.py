@@ -172,3 +172,15 @@ def test_bucket_init_opens_only_the_public_bucket(services: dict[str, Any]) -> N
     # every anonymous-access command: download on the public bucket, none on the private one, nothing else
     anonymous = [line.strip() for line in script.splitlines() if "anonymous" in line or re.search(r"mc policy\b", line)]
     assert anonymous == [f"mc anonymous set download store/{public}", f"mc anonymous set none store/{private}"]
+
+
+def test_settings_compose_passes_through_accept_their_empty_values(services: dict[str, Any],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """docker compose hands an unset ${GONGKAI_TODAY:-} over as an empty string: that means 'not set'."""
+    flows = environment(services["flows"])
+    passed = {key for key, value in flows.items() if key.startswith("GONGKAI_") and ":-}" in value}
+    assert passed >= {"GONGKAI_TODAY"}
+    for key in passed | {"GONGKAI_RETRAIN_SCHEDULE", "GONGKAI_EVALUATION_SET"}:
+        monkeypatch.setenv(key, "")
+    settings = Settings()
+    assert settings.today is None and settings.retrain_schedule is None and settings.evaluation_set is None
