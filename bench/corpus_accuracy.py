@@ -21,8 +21,8 @@ from pathlib import Path
 import docx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gongkai.check import check_file  # noqa: E402
-from gongkai.elements import canonical_doc_number  # noqa: E402
+from gongkai.document.check import check_file  # noqa: E402
+from gongkai.document.elements import canonical_doc_number  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real_docs_dev.jsonl"
 TARGETS = {"label": 0.98, "no_label": 0.98, "doc_number": 0.95, "signed_date": 0.95}

@@ -1,6 +1,6 @@
 """Acceptance figures of the suggestion model on the real corpus (label lines removed, 5-fold stratified):
 category macro-F1 and ECE next to the TF-IDF baseline on the same splits, topic accuracy; then both fitted
-on the whole dev corpus and measured on real documents outside it (tests/data/real_docs_heldout.jsonl).
+on the whole dev corpus and measured on real documents outside it (the starter corpus's real_docs_heldout.jsonl).
 
     python bench/model_eval.py [--fp32]
 """
@@ -9,28 +9,32 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-CORPUS = DATA / "real_docs_dev.jsonl"
-HELD_OUT = DATA / "real_docs_heldout.jsonl"
+from gongkai.settings import DEV_CORPUS as CORPUS
+from gongkai.settings import HELD_OUT_CORPUS as HELD_OUT
+
 TARGET_MACRO_F1 = 0.95
 
 
 def main() -> None:
     from gongkai.catalogue import load_catalogue
-    from models.data import examples_from_jsonl
-    from models.encoder import Encoder
-    from models.evaluation import evaluate, format_report
-    from models.training import embedding_cache
+    from gongkai.models.data import examples_from_jsonl
+    from gongkai.models.encoder import Encoder, EncoderChoice
+    from gongkai.models.evaluation import evaluate, format_report
+    from gongkai.models.training import embedding_cache
+    from gongkai.settings import Settings
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--fp32", action="store_true", help="the encoder without int8 quantisation "
                                                              "(default: GONGKAI_ENCODER_INT8)")
     args = parser.parse_args()
     start = time.perf_counter()
-    encoder = Encoder(int8=False if args.fp32 else None)
-    report = evaluate(examples_from_jsonl(CORPUS), embedding_cache(encoder), load_catalogue(),
+    settings = Settings()
+    choice = EncoderChoice.from_settings(settings)
+    encoder = Encoder(replace(choice, int8=False) if args.fp32 else choice)
+    report = evaluate(examples_from_jsonl(CORPUS), embedding_cache(encoder, settings), load_catalogue(),
                       examples_from_jsonl(HELD_OUT))
     print(format_report(report))
     measured = [("5-fold", report.category_model, report.category_baseline)]

@@ -12,13 +12,16 @@ import json
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from gongkai.settings import DEV_CORPUS
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for bench.corpus_accuracy
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "real_docs_dev.jsonl"
+CORPUS = DEV_CORPUS
 DOCUMENTS = 20
 
 
@@ -41,7 +44,8 @@ def docs_per_second(encoder, texts: list[str], batched: bool) -> float:
 
 
 def main() -> None:
-    from models.encoder import Encoder
+    from gongkai.models.encoder import Encoder, EncoderChoice
+    from gongkai.settings import Settings
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--int8", action="store_true", help="also measure int8 dynamic quantisation")
@@ -52,7 +56,7 @@ def main() -> None:
     variants = [False, True] if args.int8 else [False]
     reference = {}
     for int8 in variants:
-        encoder = Encoder(int8=int8)
+        encoder = Encoder(replace(EncoderChoice.from_settings(Settings()), int8=int8))
         name = "int8" if int8 else "fp32"
         for length in (500, 5000):
             texts = documents(length, DOCUMENTS if length == 500 else DOCUMENTS // 4)
@@ -77,16 +81,21 @@ def check_peak_rss_mib() -> float:
     import tempfile
 
     from bench.corpus_accuracy import render
-    from models.data import examples_from_jsonl
-    from models.store import ModelStore
-    from models.training import train
+    from gongkai.catalogue import load_catalogue
+    from gongkai.models.data import examples_from_jsonl
+    from gongkai.models.encoder import EncoderChoice, shared_encoder
+    from gongkai.models.store import ModelStore
+    from gongkai.models.training import embedding_cache, train
+    from gongkai.settings import Settings
 
     records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
     with tempfile.TemporaryDirectory() as folder:
         store = ModelStore(Path(folder) / "store")
         examples = [e for e in examples_from_jsonl(CORPUS) if e.category]
         chosen = [e for e in examples if e.category == "主动公开"][:20] + [e for e in examples if e.category == "不予公开"][:20]
-        train(chosen, store=store)
+        settings = Settings()
+        cache = embedding_cache(shared_encoder(EncoderChoice.from_settings(settings)), settings)
+        train(chosen, None, cache, store, load_catalogue(settings.catalogue))
         files = [str(render(record, Path(folder), index)["docx"]) for index, record in enumerate(records[:3])]
         env = {**os.environ, "GONGKAI_MODEL_DIR": str(store.root), "HF_HUB_OFFLINE": "1"}
         command = [str(Path(sys.executable).with_name("gongkai")), "check", "--json", *files]

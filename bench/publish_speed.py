@@ -18,12 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-from extractors.base import Extracted
 from gongkai.catalogue import load_catalogue
-from gongkai.check import check_extracted, file_sha256
-from gongkai.decisions import Decision, publish
+from gongkai.document.check import check_extracted, file_sha256
+from gongkai.extractors.base import Extracted
 from gongkai.intake import Claim
-from gongkai.publishing import INDEX_KEY, pull
+from gongkai.outcomes import Decision, publish
+from gongkai.publishing.layout import INDEX_KEY
+from gongkai.publishing.mirror import pull
 from gongkai.settings import Settings
 from gongkai.storage import get_json, open_storage
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.corpus_accuracy import DEFAULT_CORPUS, render  # noqa: E402
-from gongkai.check import check_file  # noqa: E402
+from gongkai.document.check import check_file  # noqa: E402
 
 
 def throughput(files: list[Path], rounds: int) -> tuple[float, list[float]]:

@@ -17,8 +17,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from extractors import safety
-from extractors.base import Extracted, ExtractionError, ExtractionLimits, Table
+from gongkai.extractors import safety
+from gongkai.extractors.base import Extracted, ExtractionError, ExtractionLimits, Table
 
 __all__ = ["Extracted", "ExtractionError", "ExtractionLimits", "Table", "extract", "sniff_format"]
 
@@ -27,13 +27,13 @@ _DEFAULT_LIMITS = ExtractionLimits()
 
 # format -> "module:function"; each function takes (path, limits) and returns Extracted.
 _EXTRACTORS: dict[str, str] = {
-    "docx": "extractors.docx:extract_docx",
-    "pdf": "extractors.pdf:extract_pdf",
-    "doc": "extractors.doc:extract_doc",
-    "wps": "extractors.doc:extract_wps",
-    "ofd": "extractors.ofd:extract_ofd",
-    "txt": "extractors.txt:extract_txt",
-    "image": "extractors.ocr:extract_image",
+    "docx": "gongkai.extractors.docx:extract_docx",
+    "pdf": "gongkai.extractors.pdf:extract_pdf",
+    "doc": "gongkai.extractors.doc:extract_doc",
+    "wps": "gongkai.extractors.doc:extract_wps",
+    "ofd": "gongkai.extractors.ofd:extract_ofd",
+    "txt": "gongkai.extractors.txt:extract_txt",
+    "image": "gongkai.extractors.ocr:extract_image",
 }
 
 _ZIP_MAGIC = b"PK\x03\x04"

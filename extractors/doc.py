@@ -13,8 +13,8 @@ import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from extractors.base import Extracted, ExtractionLimits
-from extractors.safety import corrupt_file, encrypted, library_errors, unknown_format
+from gongkai.extractors.base import Extracted, ExtractionLimits
+from gongkai.extractors.safety import corrupt_file, encrypted, library_errors, unknown_format
 
 if TYPE_CHECKING:
     from olefile import OleFileIO

@@ -10,9 +10,9 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from extractors import OLE2_MAGIC
-from extractors.base import Extracted, ExtractionLimits, Table
-from extractors.safety import (
+from gongkai.extractors import OLE2_MAGIC
+from gongkai.extractors.base import Extracted, ExtractionLimits, Table
+from gongkai.extractors.safety import (
     GuardedZip,
     corrupt_file,
     encrypted,

@@ -11,8 +11,8 @@ from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from extractors.base import Extracted, ExtractionLimits
-from extractors.safety import corrupt_file, library_errors, too_large, too_many_pages
+from gongkai.extractors.base import Extracted, ExtractionLimits
+from gongkai.extractors.safety import corrupt_file, library_errors, too_large, too_many_pages
 
 if TYPE_CHECKING:
     from PIL import Image

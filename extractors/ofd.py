@@ -14,8 +14,8 @@ from itertools import pairwise
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from extractors.base import Extracted, ExtractionLimits
-from extractors.safety import GuardedZip, corrupt_file, library_errors, parse_xml, too_many_pages
+from gongkai.extractors.base import Extracted, ExtractionLimits
+from gongkai.extractors.safety import GuardedZip, corrupt_file, library_errors, parse_xml, too_many_pages
 
 _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from extractors.base import Extracted, ExtractionLimits
-from extractors.ocr import ocr_image
-from extractors.safety import corrupt_file, encrypted, library_errors, too_many_pages
+from gongkai.extractors.base import Extracted, ExtractionLimits
+from gongkai.extractors.ocr import ocr_image
+from gongkai.extractors.safety import corrupt_file, encrypted, library_errors, too_many_pages
 
 # A page whose text layer has fewer visible characters than this is treated as a scan
 # (a stamped page number or a stray mark does not make a text layer).

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
-from extractors.base import ExtractionError, ExtractionLimits
+from gongkai.extractors.base import ExtractionError, ExtractionLimits
 
 _RESAVE = "请用原软件重新保存（或另存为 PDF）后再提交 / Save it again (or export it as PDF) and resubmit"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from extractors.base import Extracted, ExtractionLimits
+from gongkai.extractors.base import Extracted, ExtractionLimits
 
 
 def extract_txt(path: Path, limits: ExtractionLimits) -> Extracted:

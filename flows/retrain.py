@@ -9,15 +9,18 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from gongkai.ledger import reviewed_examples
+from gongkai.models.evaluation import format_report
+from gongkai.models.training import train_from_settings
 from gongkai.settings import Settings
-from models.evaluation import format_report
-from models.training import train_from_settings
+from gongkai.storage import open_storage
 
 
 @flow(name="retrain-model")
 def retrain_model() -> dict[str, Any]:
     logger = get_run_logger()
-    result = train_from_settings(Settings(), with_decisions=True)
+    settings = Settings()
+    result = train_from_settings(settings, decisions=reviewed_examples(open_storage(settings)))
     decision = result.decision
     state = "已启用 promoted" if decision.promoted else "未启用 not promoted"
     create_markdown_artifact(

@@ -8,8 +8,8 @@ from prefect.input import RunInput
 from pydantic import ConfigDict, Field, create_model, model_validator
 
 from gongkai.catalogue import Catalogue
-from gongkai.decisions import PUBLISH, RECORD, RETURN
-from gongkai.labels import PROACTIVE
+from gongkai.document.labels import PROACTIVE
+from gongkai.outcomes import PUBLISH, RECORD, RETURN
 
 Category = Literal["主动公开", "依申请公开", "不予公开"]
 

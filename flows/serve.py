@@ -102,8 +102,8 @@ class InboxWatcher(threading.Thread):
         self._unsent = self._claimed_before()  # claimed by an earlier `up` that stopped before its run existed
 
     def _claimed_before(self) -> list[Claim]:
-        from gongkai.decisions import registry_status
         from gongkai.intake import claimed_files
+        from gongkai.ledger import registry_status
 
         return [claim for claim in claimed_files(self.inbox.processing)
                 if registry_status(self.storage, claim.sha256) is None]
@@ -135,23 +135,21 @@ class InboxWatcher(threading.Thread):
                       f"({type(error).__name__}: {error}); retrying", flush=True)
 
     def accept(self, claim: Claim) -> None:
+        from gongkai.outcomes import admit
+
+        run_id = admit(self.storage, self.settings.returned, claim, self._start_review)
+        if run_id is None:
+            print(f"重复文件 duplicate: {claim.name} → {self.settings.returned}", flush=True)
+        else:
+            print(f"收到 received: {claim.name} → flow run {run_id}", flush=True)
+
+    @staticmethod
+    def _start_review(claim: Claim) -> str:
         from prefect.deployments import run_deployment
 
-        from gongkai.decisions import PENDING, PUBLISHED, audit, registry_status, return_to_drafter, set_registry_status
-
-        status = registry_status(self.storage, claim.sha256)
-        if status in (PENDING, PUBLISHED):
-            note = return_to_drafter(self.settings.returned, claim, [
-                f"重复提交：相同内容的文件已在审核中或已发布（{status}）/ Duplicate: the same file is already {status}.",
-            ])
-            audit(self.storage, "duplicate", claim, existing_status=status)
-            print(f"重复文件 duplicate: {claim.name} ({status}) → {note}", flush=True)
-            return
         run = run_deployment(DEPLOYMENT, parameters={"claim": claim.to_dict()}, timeout=0,
                              flow_run_name=claim.name, tags=[f"处室:{claim.office or '未分配'}"])
-        set_registry_status(self.storage, claim, PENDING, flow_run_id=str(run.id))  # only once the run exists
-        audit(self.storage, "received", claim, flow_run_id=str(run.id))
-        print(f"收到 received: {claim.name} → flow run {run.id}", flush=True)
+        return str(run.id)
 
     def _watch_events(self) -> BaseObserver:
         from watchdog.events import FileSystemEventHandler
@@ -225,8 +223,8 @@ def up(settings: Settings) -> int:
     try:
         from prefect import serve
 
-        from flows.document import review_document
-        from flows.retrain import retrain_model
+        from gongkai.flows.document import review_document
+        from gongkai.flows.retrain import retrain_model
 
         watcher.start()
         serve(review_document.to_deployment(name=DEPLOYMENT.split("/")[1]),

@@ -32,6 +32,10 @@ class Catalogue(BaseModel):
                 return topic
         raise KeyError(f"主题 {key} 不在目录中 / topic {key!r} is not in the catalogue")
 
+    def topic_key(self, name: str) -> str | None:
+        """The key of the topic the review form names (forms show names)."""
+        return next((topic.key for topic in self.topics if topic.name == name), None)
+
 
 def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
     """Read and validate the catalogue; a mistake in the file names the file and the field."""

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from gongkai.check import file_sha256
+from gongkai.document.check import file_sha256
 
 # Office lock and temporary files, partial downloads, editor swap files.
 _IGNORED = ("~$*", ".~lock.*", "*.tmp", "~*.tmp", "*.crdownload", "*.part", "*.partial", "*.swp", "*~")

@@ -6,7 +6,8 @@ Markdown, shown by the Prefect UI next to the review form (and kept as an artifa
 from __future__ import annotations
 
 from datetime import date
-from gongkai.check import ELEMENT_ROWS, DocumentCheck
+
+from gongkai.document.check import ELEMENT_ROWS, DocumentCheck
 from gongkai.intake import Claim
 
 _EXCERPT_CHARS = 600

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -9,11 +10,24 @@ from typing import Literal
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from extractors.base import ExtractionLimits
 from gongkai.catalogue import DEFAULT_CATALOGUE
+from gongkai.extractors.base import ExtractionLimits
 
 _MIB = 1024 * 1024
-_REAL_DOCUMENTS = Path(__file__).resolve().parents[1] / "tests" / "data"  # the real corpus, see SOURCES.md
+
+
+def _package_folder(package: str) -> Path:
+    """Where an installed package of gongkai lies (editable or not), without importing it."""
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.submodule_search_locations, package
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+# The starter corpus shipped with gongkai (real public documents, see its README.md): what `gongkai train`
+# learns from and the fixed set every version is measured on, until a department configures its own.
+STARTER_CORPUS = _package_folder("gongkai.models") / "corpus"
+DEV_CORPUS = STARTER_CORPUS / "real_docs_dev.jsonl"
+HELD_OUT_CORPUS = STARTER_CORPUS / "real_docs_heldout.jsonl"
 
 
 class Settings(BaseSettings):
@@ -56,8 +70,8 @@ class Settings(BaseSettings):
     # (folders of labelled files or corpus-shaped JSONL; a JSON list in the environment), and the fixed
     # set every new version is measured on before the gate promotes it (never trained on; empty = none,
     # then versions are compared by cross-validation on their own training data).
-    training_sources: list[Path] = [_REAL_DOCUMENTS / "real_docs_dev.jsonl"]
-    evaluation_set: Path | None = _REAL_DOCUMENTS / "real_docs_heldout.jsonl"
+    training_sources: list[Path] = [DEV_CORPUS]
+    evaluation_set: Path | None = HELD_OUT_CORPUS
     # When `gongkai up` retrains on training_sources + reviewers' decisions (cron, in the server's time
     # zone); empty = only when started by hand from the Prefect UI.
     retrain_schedule: str | None = "0 3 * * *"

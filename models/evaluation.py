@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from gongkai.catalogue import Catalogue
-from gongkai.labels import CATEGORIES, ON_REQUEST
-from models.data import EmbeddingCache, Example, Prepared, prepare
-from models.heads import MIN_CLASS_EXAMPLES, fit_category_head, fit_topic_head, topic_descriptions
-from models.rules import apply_rules
+from gongkai.document.labels import CATEGORIES, ON_REQUEST
+from gongkai.models.data import EmbeddingCache, Example, Prepared, prepare
+from gongkai.models.heads import MIN_CLASS_EXAMPLES, fit_category_head, fit_topic_head, topic_descriptions
+from gongkai.models.rules import apply_rules
 
 FOLDS = 5
 SEED = 0

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from gongkai.elements import DocumentElements, parse_elements
-from gongkai.labels import find_mentions
-from gongkai.textnorm import normalise
+from gongkai.document.elements import DocumentElements, parse_elements
+from gongkai.document.labels import find_mentions
+from gongkai.document.textnorm import normalise
 
 _SHORT_LINE = 120  # characters: a label line, not a paragraph of flat text
 _REASON_AFTER = re.compile(r"\s*(?:依申请公开或不予公开|依申请公开|不予公开|不公开)?(?:的)?理由\s*[:：]?\s*[^\n()（）。;；]{1,80}[。;；]?")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gongkai.elements import DocumentElements
-from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
-from gongkai.pii import BANK_CARD, ID_NUMBER, PersonalData
+from gongkai.document.elements import DocumentElements
+from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
+from gongkai.document.pii import BANK_CARD, ID_NUMBER, PersonalData
 
-# 过程性信息 that 条例 第十六条 lets an agency withhold (same list as gongkai.checks).
+# 过程性信息 that 条例 第十六条 lets an agency withhold (same list as gongkai.document.checks).
 PROCESS_DOC_TYPES = {"请示": "请示", "报告": "报告", "纪要": "会议纪要"}
 PROCESS_ODDS_FACTOR = 4.0  # odds of 不予公开 against 主动公开 multiply by this for a 请示/报告/纪要
 PERSONAL_DATA_SHIFT = 0.9  # share of 主动公开 probability moved to 依申请公开 when a person is identified

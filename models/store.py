@@ -44,11 +44,7 @@ class GateDecision:
 
 
 class ModelStore:
-    def __init__(self, root: Path | None = None) -> None:
-        if root is None:
-            from gongkai.settings import Settings
-
-            root = Settings().model_dir
+    def __init__(self, root: Path) -> None:
         self.root = Path(root).expanduser()
 
     def save(self, arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> str:

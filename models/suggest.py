@@ -7,49 +7,30 @@ confidence and why. Only a promoted (trained and gated) model makes suggestions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gongkai.catalogue import Catalogue, load_catalogue
-from gongkai.check import DocumentCheck
-from gongkai.settings import Settings
-from gongkai.checks import Problem, Severity
-from gongkai.elements import DocumentElements
-from gongkai.labels import CATEGORIES
-from gongkai.pii import PersonalData
-from models.data import prepare_checked
-from models.features import sentence_spans
-from models.heads import CategoryHead, TopicHead, fit_topic_head, topic_descriptions
-from models.rules import apply_rules
+from gongkai.document.check import DocumentCheck, Suggestion
+from gongkai.document.checks import Problem, Severity
+from gongkai.document.elements import DocumentElements
+from gongkai.document.labels import CATEGORIES
+from gongkai.document.pii import PersonalData
+from gongkai.models.data import prepare_checked
+from gongkai.models.features import sentence_spans
+from gongkai.models.heads import CategoryHead, TopicHead, fit_topic_head, topic_descriptions
+from gongkai.models.rules import apply_rules
+
+if TYPE_CHECKING:
+    from gongkai.models.encoder import Encoder, EncoderChoice
+    from gongkai.models.store import ModelStore
+    from gongkai.settings import Settings
 
 CONFIDENT = 0.8  # a suggestion at least this confident that disagrees with the label is worth a warning
 EVIDENCE_SENTENCES = 2
 _QUOTE_CHARS = 60
-
-
-@dataclass
-class Suggestion:
-    category: str | None
-    category_confidence: float | None
-    topic: str | None
-    topic_confidence: float | None
-    why: list[str] = field(default_factory=list)
-    topic_name: str | None = None
-    model_version: str | None = None
-    rule_decided: bool = False  # a rule (a secrecy marking) fixed the category, whatever the model learned
-
-    def to_json(self) -> dict[str, Any]:
-        return {"category": self.category,
-                "category_confidence": _rounded(self.category_confidence),
-                "topic": self.topic, "topic_name": self.topic_name,
-                "topic_confidence": _rounded(self.topic_confidence),
-                "why": self.why, "model_version": self.model_version}
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 4)
 
 
 class Suggester:
@@ -63,7 +44,7 @@ class Suggester:
 
     def suggest(self, masked_text: str, elements: DocumentElements,
                 personal_data: list[PersonalData] | None = None) -> Suggestion:
-        """`masked_text` and `elements` as gongkai.check produces them; the label is removed here."""
+        """`masked_text` and `elements` as gongkai.document.check produces them; the label is removed here."""
         prepared = prepare_checked(masked_text, elements, personal_data or [])
         spans = sentence_spans(prepared.model_text)
         vectors = self.encoder.embed_spans(prepared.model_text, spans)
@@ -118,22 +99,27 @@ class Suggester:
 
 def promoted_suggester(settings: Settings) -> Suggester | None:
     """The suggester when a trained model has been promoted; None otherwise (no encoder is loaded)."""
-    from models.store import ModelStore
+    from gongkai.models.encoder import EncoderChoice
+    from gongkai.models.store import ModelStore
 
     store = ModelStore(settings.model_dir)
-    return load_suggester(store) if store.promoted_version() else None
+    if not store.promoted_version():
+        return None
+    return load_suggester(store, load_catalogue(settings.catalogue), EncoderChoice.from_settings(settings))
 
 
-def load_suggester(store=None, encoder=None, catalogue: Catalogue | None = None) -> Suggester:
-    """The promoted model version; without one, a zero-shot topic head and rules only for the category."""
-    from models.encoder import shared_encoder
-    from models.store import ModelStore
+def load_suggester(store: ModelStore, catalogue: Catalogue, choice: EncoderChoice | None = None,
+                   encoder: Encoder | None = None) -> Suggester:
+    """The promoted model version; without one, a zero-shot topic head and rules only for the category.
+    `encoder` is used as it is; else `choice` is loaded with the quantisation the version was trained with
+    (the heads only fit the embeddings they were trained on)."""
+    from gongkai.models.encoder import shared_encoder
 
-    store = store or ModelStore()
-    catalogue = catalogue or load_catalogue()
     stored = store.load_promoted()
-    # the heads only fit the embeddings they were trained on: the same quantisation as at training time
-    encoder = encoder or shared_encoder(int8=stored.metadata.get("encoder", {}).get("int8") if stored else None)
+    if encoder is None:
+        assert choice is not None, "an encoder or the choice of one"
+        trained_int8 = stored.metadata.get("encoder", {}).get("int8") if stored else None
+        encoder = shared_encoder(replace(choice, int8=choice.int8 if trained_int8 is None else trained_int8))
     if stored is not None:
         topic_head = TopicHead.from_arrays(stored.arrays)
         if set(topic_head.keys) == {topic.key for topic in catalogue.topics}:

@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gongkai.catalogue import Catalogue, load_catalogue
+from gongkai.models.data import (
+    EmbeddingCache,
+    Example,
+    data_hash,
+    examples_from_decisions,
+    examples_from_sources,
+    prepare,
+)
+from gongkai.models.evaluation import EvaluationReport, evaluate
+from gongkai.models.heads import fit_category_head, fit_topic_head, topic_descriptions
+from gongkai.models.store import CROSS_VALIDATED_METRIC, HELD_OUT_METRIC, GateDecision, ModelStore
 from gongkai.settings import Settings
-from models.data import EmbeddingCache, Example, data_hash, examples_from_sources, prepare
-from models.evaluation import EvaluationReport, evaluate
-from models.heads import fit_category_head, fit_topic_head, topic_descriptions
-from models.store import CROSS_VALIDATED_METRIC, HELD_OUT_METRIC, GateDecision, ModelStore
 
 
 @dataclass
@@ -28,24 +35,20 @@ class TrainingResult:
     left_out: int  # training examples dropped because the evaluation set holds the same text
 
 
-def embedding_cache(encoder, folder: Path | None = None) -> EmbeddingCache:
-    return EmbeddingCache(encoder, folder or Settings().encoder_cache.parent / "embeddings")
+def embedding_cache(encoder, settings: Settings) -> EmbeddingCache:
+    """Embeddings of training texts kept beside the encoder cache: retraining embeds only what is new."""
+    return EmbeddingCache(encoder, settings.encoder_cache.parent / "embeddings")
 
 
 def _same_text(text: str) -> str:
     return "".join(text.split())
 
 
-def train(examples: list[Example], evaluation_set: list[Example] | None = None, encoder=None,
-          store: ModelStore | None = None, catalogue: Catalogue | None = None) -> TrainingResult:
+def train(examples: list[Example], evaluation_set: list[Example] | None, cache: EmbeddingCache, store: ModelStore,
+          catalogue: Catalogue) -> TrainingResult:
     """Fit both heads on all `examples`, evaluate, save a version with its metadata and promote it if it
     is not worse than the promoted one on the same evaluation."""
-    from models.encoder import shared_encoder
-
-    encoder = encoder or shared_encoder()
-    store = store or ModelStore()
-    catalogue = catalogue or load_catalogue()
-    cache = embedding_cache(encoder)
+    encoder = cache.encoder
     held_out_texts = {_same_text(example.text) for example in evaluation_set or []}
     training = [example for example in examples if _same_text(example.text) not in held_out_texts]
     report = evaluate(training, cache, catalogue, evaluation_set or None)
@@ -69,17 +72,17 @@ def train(examples: list[Example], evaluation_set: list[Example] | None = None, 
     return TrainingResult(version, report, store.promote_if_not_worse(version), len(examples) - len(training))
 
 
-def train_from_settings(settings: Settings, sources: list[Path] | None = None, with_decisions: bool = False,
+def train_from_settings(settings: Settings, sources: list[Path] | None = None,
+                        decisions: list[tuple[str, str | None, str | None]] | None = None,
                         evaluation_source: Path | None = None) -> TrainingResult:
-    """What `gongkai train` and the scheduled retraining run: the configured (or given) sources, optionally
-    every decision reviewers published or recorded, measured on the configured (or given) evaluation set."""
-    examples = examples_from_sources(sources or settings.training_sources)
-    if with_decisions:
-        from gongkai.decisions import reviewed_examples
-        from gongkai.storage import open_storage
-        from models.data import examples_from_decisions
+    """What `gongkai train` and the scheduled retraining run: the configured (or given) sources, plus the
+    reviewers' decisions the caller read from the ledger, measured on the configured (or given) evaluation set."""
+    from gongkai.models.encoder import EncoderChoice, shared_encoder
 
-        examples += examples_from_decisions(reviewed_examples(open_storage(settings)))
+    catalogue = load_catalogue(settings.catalogue)
+    examples = examples_from_sources(sources or settings.training_sources, catalogue)
+    examples += examples_from_decisions(decisions or [])
     evaluation = evaluation_source or settings.evaluation_set
-    return train(examples, examples_from_sources([evaluation]) if evaluation else None,
-                 store=ModelStore(settings.model_dir))
+    return train(examples, examples_from_sources([evaluation], catalogue) if evaluation else None,
+                 embedding_cache(shared_encoder(EncoderChoice.from_settings(settings)), settings),
+                 ModelStore(settings.model_dir), catalogue)

@@ -11,7 +11,7 @@ import docx
 import pytest
 from fpdf import FPDF  # test-only dependency (fpdf2): writes password-protected PDFs
 
-from extractors import ExtractionError, ExtractionLimits, extract
+from gongkai.extractors import ExtractionError, ExtractionLimits, extract
 
 _BILLION_LAUGHS = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <!DOCTYPE lolz [

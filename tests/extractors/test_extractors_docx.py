@@ -9,7 +9,7 @@ import docx
 import pytest
 from docx.oxml import parse_xml
 
-from extractors import extract
+from gongkai.extractors import extract
 
 _TEXT_BOX_RUN = """
 <w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"

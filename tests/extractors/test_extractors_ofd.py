@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors import ExtractionError, ExtractionLimits, extract
+from gongkai.extractors import ExtractionError, ExtractionLimits, extract
 
 _NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
 

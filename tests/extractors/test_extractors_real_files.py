@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors import extract
+from gongkai.extractors import extract
 
 
 def test_pdf_text_layer(data_file, unchanged) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors import extract, sniff_format
+from gongkai.extractors import extract, sniff_format
 
 _NOTICE = "关于做好2024年政府信息公开工作的通知\r\n\r\n各县（市、区）人民政府：\r\n　　现将有关事项通知如下。\r\n"
 _NOTICE_LINES = ["关于做好2024年政府信息公开工作的通知", "各县（市、区）人民政府：", "现将有关事项通知如下。"]

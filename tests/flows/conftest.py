@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from gongkai.settings import DEV_CORPUS
 from tests.conftest import free_port, wait_for_http, write_docx
 
 GONGKAI = str(Path(sys.executable).with_name("gongkai"))
@@ -29,7 +30,7 @@ SECRET = ["机密★1年"] + GOOD[:1] + ["粤民发〔2026〕14号", "广东省�
 
 
 RETRAIN_SCHEDULE = "0 3 1 1 *"
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "real_docs_dev.jsonl"
+CORPUS = DEV_CORPUS
 
 
 def _corpus_sample(path: Path, per_category: int, last: bool = False) -> Path:

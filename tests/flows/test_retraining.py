@@ -2,15 +2,15 @@
 and the next document's review shows the promoted model's suggestion.
 
 Real Prefect server and runner, real S3 endpoint on loopback; training data are a few real corpus
-documents (tests/data/real_docs_dev.jsonl) so that a run takes seconds.
+documents (the starter corpus, models/corpus/real_docs_dev.jsonl) so that a run takes seconds.
 """
 
 from __future__ import annotations
 
 import json
 
-from flows.serve import RETRAIN_DEPLOYMENT
-from models.store import ModelStore
+from gongkai.flows.serve import RETRAIN_DEPLOYMENT
+from gongkai.models.store import ModelStore
 from tests.flows.conftest import GOOD, RETRAIN_SCHEDULE, UNLABELLED, Stack
 
 

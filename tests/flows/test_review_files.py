@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.serve import serve_review_files
+from gongkai.flows.serve import serve_review_files
 from gongkai.settings import Settings
 from gongkai.storage import open_storage
 from tests.conftest import free_port

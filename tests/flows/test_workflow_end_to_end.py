@@ -111,7 +111,7 @@ def test_suspended_review_survives_restarts_without_extracting_again(stack: Stac
 
 def test_a_file_claimed_just_before_a_crash_is_reviewed_after_restart(stack: Stack) -> None:
     """Claimed (moved out of the inbox) but no run created yet when `up` died: the next `up` starts it."""
-    from gongkai.check import file_sha256
+    from gongkai.document.check import file_sha256
     from tests.conftest import write_docx
 
     stack.stop()

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from extractors.base import Extracted
-from gongkai.check import check_extracted
+from gongkai.document.check import check_extracted
+from gongkai.extractors.base import Extracted
 
 TODAY = date(2026, 3, 10)
 

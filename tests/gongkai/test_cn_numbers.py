@@ -1,6 +1,6 @@
 import pytest
 
-from gongkai.cn_numbers import small_value, year_value
+from gongkai.document.cn_numbers import small_value, year_value
 
 
 @pytest.mark.parametrize("text, value", [("二〇一八", 2018), ("一九九○", 1990), ("二零二六", 2026), ("2018", 2018)])

@@ -1,4 +1,4 @@
-"""The acceptance figures of the check issue on the real corpus (tests/data/real_docs_dev.jsonl),
+"""The acceptance figures of the check issue on the real corpus (models/corpus/real_docs_dev.jsonl),
 rendered to .docx (python-docx, a paragraph per line) and .txt, through `check_file`."""
 
 import json
@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from bench.corpus_accuracy import TARGETS, evaluate, outcomes
-from gongkai.elements import parse_elements
+from gongkai.document.elements import parse_elements
+from gongkai.settings import DEV_CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "real_docs_dev.jsonl"
+CORPUS = DEV_CORPUS
 
 
 @pytest.fixture(scope="module")

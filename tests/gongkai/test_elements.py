@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from gongkai.elements import canonical_doc_number, parse_elements
-from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
+from gongkai.document.elements import canonical_doc_number, parse_elements
+from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
 
 FULL_DOCUMENT = """\
 000123
@@ -138,7 +138,7 @@ def test_a_recipient_list_wrapped_over_printed_lines_is_whole():
     """PDF and OFD text has one line per printed line; the 主送机关 list wraps (real file, SOURCES.md)."""
     from pathlib import Path
 
-    from extractors import extract
+    from gongkai.extractors import extract
 
     text = extract(Path(__file__).parents[1] / "data" / "govdoc-cn_397.pdf").text
     elements = parse_elements(text)

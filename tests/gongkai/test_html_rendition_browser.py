@@ -1,6 +1,6 @@
 """content.html of real corpus documents, as a browser renders it.
 
-Three real documents of tests/data/real_docs_dev.jsonl go through the publishing path
+Three real documents of the starter corpus (models/corpus/real_docs_dev.jsonl) go through the publishing path
 (gongkai.decisions.publish → gongkai.publishing.publish_item, local storage backend); the content.html
 each one leaves on disk is opened in headless Debian chromium (Playwright's Python package, never
 `playwright install`) and checked from the rendered page: the title as gongkai parsed it in a visible
@@ -23,19 +23,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from extractors.base import Extracted
 from gongkai.catalogue import load_catalogue
-from gongkai.check import check_extracted, file_sha256
-from gongkai.decisions import Decision, publish
-from gongkai.elements import canonical_doc_number
+from gongkai.document.check import check_extracted, file_sha256
+from gongkai.document.elements import canonical_doc_number
+from gongkai.extractors.base import Extracted
 from gongkai.intake import Claim
-from gongkai.settings import Settings
+from gongkai.outcomes import Decision, publish
+from gongkai.settings import DEV_CORPUS, Settings
 from gongkai.storage import get_json, open_storage
 from tests.conftest import browser_page
 
-
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "tests" / "data" / "real_docs_dev.jsonl"
+CORPUS = DEV_CORPUS
 SCREENSHOT = ROOT / "docs" / "html-rendition.png"
 RECORDS_WANTED = 3
 CATALOGUE = load_catalogue()

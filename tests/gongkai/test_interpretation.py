@@ -3,9 +3,9 @@ document reviewed without its 解读 gets a warning. Documents are generated for
 
 from pathlib import Path
 
-from gongkai.decisions import Decision, publish
-from gongkai.interpretation import explains, interpreted_title, looks_normative, missing_interpretation
-from gongkai.publishing import published_items
+from gongkai.document.interpretation import explains, interpreted_title, looks_normative, missing_interpretation
+from gongkai.outcomes import Decision, publish
+from gongkai.publishing.catalogue_feed import published_items
 from gongkai.settings import Settings
 from gongkai.storage import get_json, open_storage
 from tests.gongkai.test_publishing import APPROVE, CATALOGUE, document

@@ -2,8 +2,8 @@
 
 import pytest
 
-from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD, find_mentions
-from gongkai.textnorm import normalise
+from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD, find_mentions
+from gongkai.document.textnorm import normalise
 
 
 def categories(text: str) -> list[str | None]:

@@ -3,7 +3,16 @@ The numbers below are made up for the tests; the ID numbers carry valid check di
 
 import pytest
 
-from gongkai.pii import ADDRESS, BANK_CARD, ID_NUMBER, MOBILE, find_personal_data, id_check_digit_ok, luhn_ok, mask
+from gongkai.document.pii import (
+    ADDRESS,
+    BANK_CARD,
+    ID_NUMBER,
+    MOBILE,
+    find_personal_data,
+    id_check_digit_ok,
+    luhn_ok,
+    mask,
+)
 
 
 def test_id_number_with_valid_check_digit_is_found_and_masked() -> None:
@@ -78,10 +87,10 @@ def test_addresses_that_are_not_a_persons_home_are_not_flagged(text: str) -> Non
 def test_no_real_corpus_document_has_a_home_address_flagged() -> None:
     """The 457 real documents (dev and held-out) name no one's home: nothing may be flagged."""
     import json
-    from pathlib import Path
 
-    data = Path(__file__).parents[1] / "data"
-    texts = [json.loads(line)["text"] for name in ("real_docs_dev.jsonl", "real_docs_heldout.jsonl")
-             for line in (data / name).read_text(encoding="utf-8").splitlines()]
+    from gongkai.settings import DEV_CORPUS, HELD_OUT_CORPUS
+
+    texts = [json.loads(line)["text"] for corpus in (DEV_CORPUS, HELD_OUT_CORPUS)
+             for line in corpus.read_text(encoding="utf-8").splitlines()]
     assert len(texts) == 457
     assert [item for text in texts for item in find_personal_data(text) if item.kind == ADDRESS] == []

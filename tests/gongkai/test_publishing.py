@@ -14,14 +14,16 @@ from xml.etree import ElementTree
 
 import pytest
 
-from extractors.base import Extracted
 from gongkai.catalogue import load_catalogue
-from gongkai.check import DocumentCheck, check_extracted
-from gongkai.decisions import Decision, publish
+from gongkai.document.check import DocumentCheck, check_extracted
+from gongkai.extractors.base import Extracted
 from gongkai.intake import Claim
-from gongkai.publishing import (FEED_KEY, INDEX_KEY, MANIFEST, METADATA_CACHE_KEY, REPEALED, SUMMARY_CHARS,
-                                pull, render_html, set_status, withdraw)
-from gongkai.settings import Settings
+from gongkai.outcomes import Decision, publish
+from gongkai.publishing.items import set_status, withdraw
+from gongkai.publishing.layout import FEED_KEY, INDEX_KEY, METADATA_CACHE_KEY, REPEALED, SUMMARY_CHARS
+from gongkai.publishing.mirror import MANIFEST, pull
+from gongkai.publishing.rendition import render_html
+from gongkai.settings import DEV_CORPUS, Settings
 from gongkai.storage import Storage, get_json, open_storage, put_json
 
 CATALOGUE = load_catalogue()
@@ -40,7 +42,7 @@ def document(tmp_path: Path, lines: list[str], name: str) -> tuple[Claim, Docume
     path = tmp_path / "processing" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
-    from gongkai.check import file_sha256
+    from gongkai.document.check import file_sha256
 
     claim = Claim(sha256=file_sha256(path), name=name, office="社救处", path=str(path),
                   received_at="2026-03-06T00:00:00+00:00")
@@ -320,7 +322,7 @@ def assert_well_formed(page: str) -> str:
 
 
 def test_html_of_real_documents_is_well_formed() -> None:
-    records = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "real_docs_dev.jsonl")
+    records = [json.loads(line) for line in DEV_CORPUS
                .read_text(encoding="utf-8").splitlines()]
     chosen = [record for record in records if record.get("doc_number") and record.get("title")][:15]
     assert len(chosen) == 15
@@ -335,7 +337,7 @@ def test_html_of_real_documents_is_well_formed() -> None:
 def test_html_of_a_real_pdf_has_its_paragraphs_back() -> None:
     """A PDF's text comes one printed line at a time: the page keeps the 主送机关, joins the lines of each
     paragraph, and keeps headings and the signature apart (tests/data/govdoc-cn_397.pdf, SOURCES.md)."""
-    from extractors import extract
+    from gongkai.extractors import extract
 
     extracted = extract(Path(__file__).parents[1] / "data" / "govdoc-cn_397.pdf")
     check = check_extracted(extracted, date(2026, 3, 6))

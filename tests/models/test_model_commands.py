@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from models.cli import add_commands
+from gongkai.cli.model_commands import add_commands
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +26,7 @@ def test_models_package_imports_nothing_heavy():
     import subprocess
     import sys
 
-    code = "import models.cli, sys; print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
+    code = "import gongkai.cli.model_commands, sys; print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
 
 

@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 
-from gongkai.elements import DocumentElements
-from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
-from gongkai.pii import ID_NUMBER, PersonalData
-from models.rules import apply_rules
-from models.store import ModelStore
+from gongkai.document.elements import DocumentElements
+from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
+from gongkai.document.pii import ID_NUMBER, PersonalData
+from gongkai.models.rules import apply_rules
+from gongkai.models.store import ModelStore
 
 MODEL_SAYS_PUBLISH = {PROACTIVE: 0.9, ON_REQUEST: 0.0, WITHHELD: 0.1}
 

@@ -6,13 +6,16 @@ import numpy as np
 import pytest
 
 from gongkai.catalogue import load_catalogue
-from gongkai.elements import parse_elements
-from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
-from models.data import prepare
-from models.evaluation import evaluate_category
-from models.heads import fit_category_head, fit_topic_head, topic_descriptions
-from models.store import ModelStore
-from models.suggest import Suggester, Suggestion, load_suggester, suggestion_problem
+from gongkai.document.check import Suggestion
+from gongkai.document.elements import parse_elements
+from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
+from gongkai.models.data import prepare
+from gongkai.models.encoder import EncoderChoice
+from gongkai.models.evaluation import evaluate_category
+from gongkai.models.heads import fit_category_head, fit_topic_head, topic_descriptions
+from gongkai.models.store import ModelStore
+from gongkai.models.suggest import Suggester, load_suggester, suggestion_problem
+from gongkai.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,7 @@ def test_trained_suggester_explains_and_warns(labelled, encoder, tmp_path):
     version = store.save({**category_head.arrays(), **topic_head.arrays()},
                          {"metrics": {"category_macro_f1": 1.0}, "evaluation_hash": "x"})
     store.promote_if_not_worse(version)
-    suggester = load_suggester(store, encoder, catalogue)
+    suggester = load_suggester(store, catalogue, encoder=encoder)
     assert isinstance(suggester, Suggester) and suggester.version == version
 
     withheld = next(p for p, e in zip(prepared, examples) if e.category == WITHHELD)
@@ -84,7 +87,7 @@ def test_trained_suggester_explains_and_warns(labelled, encoder, tmp_path):
 
 
 def test_without_a_trained_model_only_topics_are_suggested(encoder, tmp_path):
-    suggester = load_suggester(ModelStore(tmp_path), encoder)
+    suggester = load_suggester(ModelStore(tmp_path), load_catalogue(), encoder=encoder)
     text = "关于做好城乡低保工作的通知\n各市民政局：\n请做好最低生活保障和临时救助工作。\n"
     suggestion = suggester.suggest(text, parse_elements(text), [])
     assert suggestion.category is None and suggestion.topic == "social_assistance"
@@ -95,7 +98,7 @@ def test_lexical_channel_is_the_baselines_tfidf(labelled):
     """Hashed n-grams (nothing to store but the IDF) give the same document geometry as TfidfVectorizer."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from models.heads import fit_idf, lexical_features
+    from gongkai.models.heads import fit_idf, lexical_features
 
     texts = [p.model_text for p in labelled[1][:60]]
     ours = lexical_features(texts, fit_idf(texts))
@@ -113,4 +116,5 @@ def test_a_version_is_served_with_the_quantisation_it_was_trained_with(labelled,
                          {"metrics": {"category_macro_f1": 1.0}, "evaluation_hash": "x",
                           "encoder": {**encoder.description, "int8": not encoder.int8}})
     store.promote_if_not_worse(version)
-    assert load_suggester(store).encoder.int8 is not encoder.int8
+    choice = EncoderChoice.from_settings(Settings())
+    assert load_suggester(store, load_catalogue(), choice).encoder.int8 is not encoder.int8

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from gongkai.elements import DocumentElements
-from gongkai.labels import ON_REQUEST, PROACTIVE, WITHHELD
-from gongkai.pii import ADDRESS, BANK_CARD, ID_NUMBER, MOBILE, PersonalData
-from gongkai.workdays import Deadline
+from gongkai.document.elements import DocumentElements
+from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
+from gongkai.document.pii import ADDRESS, BANK_CARD, ID_NUMBER, MOBILE, PersonalData
+from gongkai.document.workdays import Deadline
 
 
 class Severity(str, Enum):

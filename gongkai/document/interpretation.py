@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gongkai.checks import Problem, Severity
-from gongkai.elements import DocumentElements
-from gongkai.textnorm import normalise, squeeze
+from gongkai.document.checks import Problem, Severity
+from gongkai.document.elements import DocumentElements
+from gongkai.document.textnorm import normalise, squeeze
 
 _INTERPRETS = re.compile(r"《(?P<title>[^》]{4,})》(?:的)?(?:政策)?(?:解读|问答|答记者问)")
 # 规范性文件 carry 规 in their 发文字号 (粤民规〔2026〕1号, 发改办财金规〔2019〕860号) or issue a set of rules.

@@ -33,11 +33,15 @@ def add_commands(subparsers) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from gongkai.ledger import reviewed_examples
+    from gongkai.models.evaluation import format_report
+    from gongkai.models.training import train_from_settings
     from gongkai.settings import Settings
-    from models.evaluation import format_report
-    from models.training import train_from_settings
+    from gongkai.storage import open_storage
 
-    result = train_from_settings(Settings(), args.sources, args.decisions, args.evaluate_on)
+    settings = Settings()
+    decisions = reviewed_examples(open_storage(settings)) if args.decisions else None
+    result = train_from_settings(settings, args.sources, decisions, args.evaluate_on)
     if args.json:
         print(json.dumps({"version": result.version, "metrics": result.report.metrics(), "left_out": result.left_out,
                           "decision": result.decision.to_json()}, ensure_ascii=False))
@@ -55,21 +59,25 @@ def _evaluate(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from gongkai.catalogue import load_catalogue
+    from gongkai.models.data import examples_from_sources
+    from gongkai.models.encoder import EncoderChoice, shared_encoder
+    from gongkai.models.evaluation import evaluate, format_report
+    from gongkai.models.training import embedding_cache
     from gongkai.settings import Settings
-    from models.data import examples_from_sources
-    from models.encoder import shared_encoder
-    from models.evaluation import evaluate, format_report
-    from models.training import embedding_cache
 
-    held_out = examples_from_sources([args.held_out]) if args.held_out else None
-    examples = examples_from_sources(args.sources or Settings().training_sources)
-    report = evaluate(examples, embedding_cache(shared_encoder()), load_catalogue(), held_out)
+    settings = Settings()
+    catalogue = load_catalogue(settings.catalogue)
+    held_out = examples_from_sources([args.held_out], catalogue) if args.held_out else None
+    examples = examples_from_sources(args.sources or settings.training_sources, catalogue)
+    encoder = shared_encoder(EncoderChoice.from_settings(settings))
+    report = evaluate(examples, embedding_cache(encoder, settings), catalogue, held_out)
     print(json.dumps(asdict(report), ensure_ascii=False) if args.json else format_report(report))
     return 0
 
 
 def _build_encoder(args: argparse.Namespace) -> int:
-    from models.encoder import build_encoder_cache
+    from gongkai.models.encoder import build_encoder_cache, default_cache_dir
+    from gongkai.settings import Settings
 
-    print(build_encoder_cache(force=args.force))
+    print(build_encoder_cache(default_cache_dir(Settings().encoder_cache), force=args.force))
     return 0

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from gongkai import labels
-from gongkai.cn_numbers import DIGIT_CHARS, small_value, year_value
-from gongkai.labels import LabelMention
-from gongkai.textnorm import normalise, squeeze
+from gongkai.document import labels
+from gongkai.document.cn_numbers import DIGIT_CHARS, small_value, year_value
+from gongkai.document.labels import LabelMention
+from gongkai.document.textnorm import normalise, squeeze
 
 # The 15 document types of 党政机关公文处理工作条例 第八条; 命令 before 令 (复函 ends in 函 anyway).
 DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gongkai.textnorm import normalise
+from gongkai.document.textnorm import normalise
 
 ID_NUMBER = "id_number"
 MOBILE = "mobile"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gongkai.textnorm import squeeze
+from gongkai.document.textnorm import squeeze
 
 PROACTIVE = "主动公开"
 ON_REQUEST = "依申请公开"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gongkai.check import DocumentCheck
+    from gongkai.document.check import DocumentCheck
 
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -29,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (searched recursively)")
     check.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
-    from models.cli import add_commands  # argparse only: torch and transformers load inside the commands
+    from gongkai.cli.model_commands import (
+        add_commands,  # argparse only: torch and transformers load inside the commands
+    )
 
     add_commands(commands)
     commands.add_parser(
@@ -63,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(args, "handler"):
         return args.handler(args)
     if args.command == "up":
-        from flows.serve import up
+        from gongkai.flows.serve import up
         from gongkai.settings import Settings
 
         return up(Settings())
@@ -71,9 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(paths: list[Path], as_json: bool) -> int:
-    from gongkai.check import check_file
+    from gongkai.document.check import check_file
+    from gongkai.models.suggest import promoted_suggester
     from gongkai.settings import Settings
-    from models.suggest import promoted_suggester
 
     settings = Settings()
     today, limits = settings.current_date(), settings.extraction_limits()
@@ -98,7 +100,8 @@ def _status(args: argparse.Namespace) -> int:
     from datetime import date
 
     from gongkai.catalogue import load_catalogue
-    from gongkai.publishing import WITHDRAW, set_status, withdraw
+    from gongkai.publishing.items import set_status, withdraw
+    from gongkai.publishing.layout import WITHDRAW
     from gongkai.settings import Settings
     from gongkai.storage import open_storage
 
@@ -125,7 +128,7 @@ def _status(args: argparse.Namespace) -> int:
 def _pull(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from gongkai.publishing import pull
+    from gongkai.publishing.mirror import pull
     from gongkai.settings import Settings
     from gongkai.storage import open_storage
 
@@ -155,7 +158,7 @@ _SEVERITY_MARK = {"error": "✖ 错误", "warning": "▲ 警告", "info": "· �
 
 def render_plain(report: DocumentCheck, today) -> str:
     """The drafter's view: what the document is, then what to fix."""
-    from gongkai.check import ELEMENT_ROWS
+    from gongkai.document.check import ELEMENT_ROWS
 
     data = report.to_json()
     lines = [f"━━ {report.file}"]

@@ -9,18 +9,38 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import extractors
-from extractors.base import ExtractionError, ExtractionLimits, Extracted
-from gongkai.checks import Problem, Severity, check_document
-from gongkai.elements import DocumentElements, parse_elements
-from gongkai.labels import PROACTIVE
-from gongkai.pii import PersonalData, find_personal_data, mask
-from gongkai.workdays import PUBLISH_PROACTIVE, Deadline, deadline
+from gongkai import extractors
+from gongkai.document.checks import Problem, Severity, check_document
+from gongkai.document.elements import DocumentElements, parse_elements
+from gongkai.document.labels import PROACTIVE
+from gongkai.document.pii import PersonalData, find_personal_data, mask
+from gongkai.document.workdays import PUBLISH_PROACTIVE, Deadline, deadline
+from gongkai.extractors.base import Extracted, ExtractionError, ExtractionLimits
 
-if TYPE_CHECKING:
-    from models.suggest import Suggestion
+
+@dataclass
+class Suggestion:
+    category: str | None
+    category_confidence: float | None
+    topic: str | None
+    topic_confidence: float | None
+    why: list[str] = field(default_factory=list)
+    topic_name: str | None = None
+    model_version: str | None = None
+    rule_decided: bool = False  # a rule (a secrecy marking) fixed the category, whatever the model learned
+
+    def to_json(self) -> dict[str, Any]:
+        return {"category": self.category,
+                "category_confidence": _rounded(self.category_confidence),
+                "topic": self.topic, "topic_name": self.topic_name,
+                "topic_confidence": _rounded(self.topic_confidence),
+                "why": self.why, "model_version": self.model_version}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
 # The elements both the drafter's output and the review page show, with their bilingual names.
@@ -42,7 +62,7 @@ class DocumentCheck:
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False  # extraction failed: the problems say why
     extracted: Extracted | None = None
-    suggestion: Suggestion | None = None  # filled by models.suggest when a trained model is promoted
+    suggestion: Suggestion | None = None  # filled by gongkai.models.suggest when a trained model is promoted
 
     @property
     def has_errors(self) -> bool:

@@ -1,19 +1,21 @@
 """Outcomes of review through the storage layer; a secret-marked document can never be published."""
 
 from dataclasses import asdict, replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from extractors.base import Extracted
-from gongkai.check import check_extracted
-from gongkai.decisions import (PUBLISHED, RECORDED, Decision, PublishRefused, audit, audit_entries, publish,
-                               publish_blockers, record, registry_status, return_to_drafter,
-                               reviewed_examples)
+from gongkai.catalogue import load_catalogue
+from gongkai.document.check import check_extracted
+from gongkai.extractors.base import Extracted
 from gongkai.intake import Claim
+from gongkai.ledger import PUBLISHED, RECORDED, audit_entries, record_event, registry_status, reviewed_examples
+from gongkai.outcomes import Decision, PublishRefused, publish, publish_blockers, record, return_to_drafter
 from gongkai.settings import Settings
 from gongkai.storage import get_json, open_storage
 
+CATALOGUE = load_catalogue()
 GOOD = ["广东省民政厅文件", "粤民发〔2026〕12号", "关于做好城乡低保工作的通知", "各市民政局：", "正文。", "广东省民政厅",
         "2026年3月5日", "（此件主动公开）"]
 
@@ -22,13 +24,14 @@ def claim_for(tmp_path: Path, lines: list[str], name: str = "通知.txt") -> tup
     path = tmp_path / name
     path.write_text("\n".join(lines), encoding="utf-8")
     claim = Claim(sha256="ab" * 32, name=name, office="社救处", path=str(path), received_at="2026-03-06T00:00:00+00:00")
-    return claim, check_extracted(Extracted(format="txt", lines=lines), today=__import__("datetime").date(2026, 3, 6))
+    return claim, check_extracted(Extracted(format="txt", lines=lines), today=date(2026, 3, 6))
 
 
 def test_publish_puts_files_and_metadata_in_the_public_bucket(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
     claim, check = claim_for(tmp_path, GOOD)
-    prefix = publish(storage, claim, check, Decision("publish", "主动公开", "social_assistance", "", "", "李审核"))
+    prefix = publish(storage, claim, check, Decision("publish", "主动公开", "social_assistance", "", "", "李审核"),
+                     CATALOGUE)
     assert prefix == "items/006939756-2026-00001"  # 索引号 006939756/2026-00001 (gongkai.publishing)
     assert storage.public.keys(prefix) == [f"{prefix}/{name}" for name in
                                           ("content.html", "content.txt", "metadata.json", "original.txt")]
@@ -43,7 +46,7 @@ def test_secret_document_is_refused_whatever_the_form_says(any_settings: Setting
     storage = open_storage(any_settings)
     claim, check = claim_for(tmp_path, ["机密★1年"] + GOOD)
     with pytest.raises(PublishRefused, match="机密"):
-        publish(storage, claim, check, Decision("publish", category, None, "x", "", "李审核"))
+        publish(storage, claim, check, Decision("publish", category, None, "x", "", "李审核"), CATALOGUE)
     assert storage.public.keys() == []
 
 
@@ -56,7 +59,8 @@ def test_only_proactive_items_are_published(tmp_path: Path, local_settings: Sett
     claim, check = claim_for(tmp_path, GOOD)
     assert publish_blockers(check, "主动公开") == []
     with pytest.raises(PublishRefused):
-        publish(open_storage(local_settings), claim, check, Decision("publish", "不予公开", None, "内部", "", "李"))
+        publish(open_storage(local_settings), claim, check, Decision("publish", "不予公开", None, "内部", "", "李"),
+                CATALOGUE)
 
 
 def test_return_copies_the_file_with_a_note_for_the_drafter(tmp_path: Path) -> None:
@@ -81,7 +85,7 @@ def test_audit_ledger_keeps_every_entry(any_settings: Settings, tmp_path: Path) 
     storage = open_storage(any_settings)
     claim, _ = claim_for(tmp_path, GOOD)
     for event in ("received", "returned", "received", "published"):
-        audit(storage, event, claim, reviewer="李审核")
+        record_event(storage, event, claim.sha256, file=claim.name, reviewer="李审核")
     assert [entry["event"] for entry in audit_entries(storage)].count("received") == 2
     assert all(entry["sha256"] == claim.sha256 for entry in audit_entries(storage))
 
@@ -90,13 +94,14 @@ def test_reviewed_decisions_become_training_examples(any_settings: Settings, tmp
     storage = open_storage(any_settings)
     published, check = claim_for(tmp_path, GOOD, "good.txt")
     decision = Decision("publish", "主动公开", "social_assistance", "", "", "李审核")
-    audit(storage, "published", published, item=publish(storage, published, check, decision),
-          decision=asdict(decision))
+    record_event(storage, "published", published.sha256, item=publish(storage, published, check, decision, CATALOGUE),
+                 decision=asdict(decision))
     withheld_lines = GOOD[:-1] + ["（此件不予公开，理由：内部事务）"]
     recorded, check = claim_for(tmp_path, withheld_lines, "internal.txt")
     recorded = replace(recorded, sha256="cd" * 32)
     decision = Decision("record", "不予公开", None, "内部事务信息", "", "李审核")
-    audit(storage, "recorded", recorded, item=record(storage, recorded, check, decision), decision=asdict(decision))
+    record_event(storage, "recorded", recorded.sha256, item=record(storage, recorded, check, decision),
+                 decision=asdict(decision))
     examples = sorted(reviewed_examples(storage), key=lambda example: example[1])
     assert [(category, topic) for _, category, topic in examples] == [("不予公开", None), ("主动公开", "social_assistance")]
     assert all("粤民发〔2026〕12号" in text for text, _, _ in examples)
