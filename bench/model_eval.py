@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from gongkai.settings import DEV_CORPUS as CORPUS
 from gongkai.settings import HELD_OUT_CORPUS as HELD_OUT

@@ -19,9 +19,8 @@ from datetime import date
 from pathlib import Path
 
 from gongkai.catalogue import load_catalogue
-from gongkai.document.check import check_extracted, file_sha256
-from gongkai.extractors.base import Extracted
-from gongkai.intake import Claim
+from gongkai.document.check import check_bytes
+from gongkai.intake import Inbox
 from gongkai.outcomes import Decision, publish
 from gongkai.publishing.layout import INDEX_KEY
 from gongkai.publishing.mirror import pull
@@ -39,12 +38,15 @@ def lines(number: int) -> list[str]:
 def run(settings: Settings, count: int, workers: int, folder: Path) -> None:
     storage, catalogue = open_storage(settings), load_catalogue()
     approve = Decision("publish", "主动公开", "social_assistance", "", "", "bench")
+    inbox = Inbox(folder / "inbox", folder / "processing", 0, 1 << 30)
     jobs = []
     for number in range(count):
-        path = folder / f"doc{number}.txt"
-        path.write_text("\n".join(lines(number + 1)), encoding="utf-8")
-        claim = Claim(file_sha256(path), path.name, "社救处", str(path), "2026-03-06T00:00:00+00:00")
-        jobs.append((claim, check_extracted(Extracted(format="txt", lines=lines(number + 1)), date(2026, 3, 6))))
+        data = "\n".join(lines(number + 1)).encode()
+        path = folder / "inbox" / f"doc{number}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        claim = inbox.claim(path, storage)
+        jobs.append((claim, check_bytes(data, path.name, claim.extension, date(2026, 3, 6))))
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(lambda job: publish(storage, *job, approve, catalogue), jobs))

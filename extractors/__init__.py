@@ -19,8 +19,9 @@ from pathlib import Path
 
 from gongkai.extractors import safety
 from gongkai.extractors.base import Extracted, ExtractionError, ExtractionLimits, Table
+from gongkai.extractors.visible import visible
 
-__all__ = ["Extracted", "ExtractionError", "ExtractionLimits", "Table", "extract", "sniff_format"]
+__all__ = ["Extracted", "ExtractionError", "ExtractionLimits", "Table", "extract", "file_extension", "sniff_format"]
 
 HEAD_BYTES = 8192
 _DEFAULT_LIMITS = ExtractionLimits()
@@ -47,24 +48,26 @@ _IMAGE_MAGICS = (
 )
 
 
-def sniff_format(data_head: bytes, path: Path | None = None) -> str | None:
-    """Name the format of a file from its first bytes, never from its extension.
+def sniff_format(data_head: bytes, path: Path | None = None, suffix: str | None = None) -> str | None:
+    """Name the format of a file from its bytes, never from its extension.
 
-    `path` lets zip and OLE2 containers be opened to look at their member names; the extension
-    is consulted only to tell .wps from .doc, which share one binary format, and to name a
-    damaged zip whose member names could not be read.
+    `data_head` is the start of the file, or all of it. Zip and OLE2 containers are opened — from `path`,
+    else from these bytes — to look at their member names; the extension (`suffix`, else the path's) is
+    consulted only to tell .wps from .doc, which share one binary format, and to name a damaged zip
+    whose member names could not be read.
     """
+    suffix = (suffix if suffix is not None else path.suffix if path is not None else "").lower()
     if data_head.startswith(_ZIP_MAGIC):
-        return _sniff_zip(data_head, path)
+        return _sniff_zip(data_head, path, suffix)
     if data_head.startswith(OLE2_MAGIC):
-        return _sniff_ole2(data_head, path)
+        return _sniff_ole2(data_head, path, suffix)
     if data_head.lstrip().startswith(b"%PDF-"):
         return "pdf"
     if data_head.startswith(_IMAGE_MAGICS):
         return "image"
     if data_head.startswith(b"{\\rtf"):
         return None  # text, but markup: read as plain text it would be noise, not the document
-    if _looks_like_text(data_head):
+    if _looks_like_text(data_head[:HEAD_BYTES]):
         return "txt"
     return None
 
@@ -94,10 +97,36 @@ def extract(path: Path, limits: ExtractionLimits = _DEFAULT_LIMITS) -> Extracted
     if file_format is None:
         raise safety.unknown_format(path)
     try:
-        return _extractor_for(file_format)(path, limits)
+        return _cleaned(_extractor_for(file_format)(path, limits))
     except ExtractionError as error:
         error.format = file_format  # an encrypted *pdf*: the reader wants to know what it was
         raise
+
+
+def _cleaned(extracted: Extracted) -> Extracted:
+    """Every line without invisible and control characters (extractors.visible), blank lines dropped: what no
+    reader sees can neither hide a word from the checks nor reach an output."""
+    def lines(raw: list[str]) -> list[str]:
+        return [line for text in raw if (line := visible(text).strip())]
+
+    extracted.lines = lines(extracted.lines)
+    extracted.margin_lines = lines(extracted.margin_lines)
+    extracted.hidden_parts = {part: kept for part, text in extracted.hidden_parts.items() if (kept := lines(text))}
+    for table in extracted.tables:
+        table.rows = [[visible(cell) for cell in row] for row in table.rows]
+    return extracted
+
+
+_EXTENSIONS = {"docx": "docx", "pdf": "pdf", "doc": "doc", "wps": "wps", "ofd": "ofd", "txt": "txt"}
+_IMAGE_EXTENSIONS = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"II*\x00": "tif", b"MM\x00*": "tif", b"BM": "bmp"}
+
+
+def file_extension(file_format: str | None, data_head: bytes) -> str:
+    """The extension a file of this sniffed format is stored and published under (never the drafter's)."""
+    if file_format == "image":
+        return next((extension for magic, extension in _IMAGE_EXTENSIONS.items() if data_head.startswith(magic)),
+                    "bin")
+    return _EXTENSIONS.get(file_format or "", "bin")
 
 
 def _extractor_for(file_format: str) -> Callable[[Path, ExtractionLimits], Extracted]:
@@ -105,7 +134,7 @@ def _extractor_for(file_format: str) -> Callable[[Path, ExtractionLimits], Extra
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def _sniff_zip(data_head: bytes, path: Path | None) -> str | None:
+def _sniff_zip(data_head: bytes, path: Path | None, suffix: str) -> str | None:
     try:
         with zipfile.ZipFile(path if path is not None else io.BytesIO(data_head)) as archive:
             names = archive.namelist()
@@ -113,8 +142,8 @@ def _sniff_zip(data_head: bytes, path: Path | None) -> str | None:
         # Truncated archive: no central directory, but local headers still spell member names.
         names = [name for name in ("word/document.xml", "OFD.xml")
                  if name.encode() in data_head]
-        if not names and path is not None:
-            return {".docx": "docx", ".ofd": "ofd"}.get(path.suffix.lower())
+        if not names:
+            return {".docx": "docx", ".ofd": "ofd"}.get(suffix)
     if "word/document.xml" in names:
         return "docx"
     if "OFD.xml" in names:
@@ -122,7 +151,7 @@ def _sniff_zip(data_head: bytes, path: Path | None) -> str | None:
     return None
 
 
-def _sniff_ole2(data_head: bytes, path: Path | None) -> str | None:
+def _sniff_ole2(data_head: bytes, path: Path | None, suffix: str) -> str | None:
     """OLE2 holding a WordDocument stream is Word 97-2003 binary: `.doc`, or Kingsoft `.wps`.
 
     Current WPS Office writes the same Word-97 format and the same Kingsoft markers into both
@@ -132,7 +161,6 @@ def _sniff_ole2(data_head: bytes, path: Path | None) -> str | None:
     """
     import olefile  # light (pure Python), and only needed for OLE2 files
 
-    suffix = path.suffix.lower() if path is not None else ""
     try:
         with olefile.OleFileIO(path if path is not None else data_head) as ole:
             if ole.exists("EncryptedPackage"):

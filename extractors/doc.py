@@ -58,6 +58,8 @@ def _extract_word97(path: Path, format_name: str) -> Extracted:
         table = ole.openstream(table_stream).read()
         text = _PieceTable(table, fib.fc_clx, fib.lcb_clx, path).text(word_document)
         page_count = _saved_page_count(ole)
+        properties = _properties(ole)
+        unread = [name for stream, name in _UNREAD_STREAMS if ole.exists(stream)]
 
     story_lengths = fib.story_lengths
     stories: dict[int, str] = {}
@@ -69,8 +71,46 @@ def _extract_word97(path: Path, format_name: str) -> Extracted:
     # footnotes and endnotes come after it as on paper.
     body = "".join(stories[i] + "\r" for i in (_CCP_TEXT, _CCP_TXBX, _CCP_FTN, _CCP_EDN))
     margins = stories[_CCP_HDD] + "\r" + stories[_CCP_HDR_TXBX]
-    return Extracted(format=format_name, lines=_lines(body), margin_lines=_lines(margins),
-                     page_count=page_count)
+    hidden = {"comments": _lines(stories[_CCP_ATN]), "properties": properties,
+              "field_codes": _field_codes(text[: sum(story_lengths[_CCP_TEXT:_CCP_HDR_TXBX + 1])])}
+    return Extracted(format=format_name, lines=_lines(body), margin_lines=_lines(margins), hidden_parts=hidden,
+                     unread_parts=unread, page_count=page_count)
+
+
+# Streams whose content gongkai cannot read: embedded objects and macros.
+_UNREAD_STREAMS = (("ObjectPool", "嵌入对象 / embedded objects"), ("Macros", "宏 / macros"),
+                   ("_VBA_PROJECT_CUR", "宏 / macros"))
+_SUMMARY_FIELDS = ("title", "subject", "author", "keywords", "comments", "last_saved_by", "company", "manager",
+                   "category")
+
+
+def _properties(ole: OleFileIO) -> list[str]:
+    """The summary information Word keeps beside the text (author, comments …)."""
+    try:
+        metadata = ole.get_metadata()
+    except Exception:  # a damaged summary stream does not make the text unreadable
+        return []
+    values = [getattr(metadata, name, None) for name in _SUMMARY_FIELDS]
+    return [value.decode("gb18030", errors="replace") if isinstance(value, bytes) else str(value)
+            for value in values if value]
+
+
+def _field_codes(story: str) -> list[str]:
+    """The instructions of fields ({begin} code {separator} result {end}), which the text leaves out."""
+    codes: list[str] = []
+    open_fields: list[list[str] | None] = []  # per open field: its code so far, or None once in its result
+    for char in story:
+        if char == _FIELD_BEGIN:
+            open_fields.append([])
+        elif char in (_FIELD_SEPARATOR, _FIELD_END) and open_fields:
+            code = open_fields.pop() if char == _FIELD_END else open_fields[-1]
+            if code is not None:
+                codes.append("".join(code))
+            if char == _FIELD_SEPARATOR:
+                open_fields[-1] = None
+        elif open_fields and (code := open_fields[-1]) is not None:
+            code.append(char)
+    return [code.strip() for code in codes if code.strip()]
 
 
 def _saved_page_count(ole: OleFileIO) -> int | None:

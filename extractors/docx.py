@@ -7,6 +7,7 @@ python-docx opens the package; the text is then read by one walk over the body X
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,16 +66,83 @@ def extract_docx(path: Path, limits: ExtractionLimits) -> Extracted:
         body = _BlockReader()
         body.read_blocks(document.element.body)
         margins = _BlockReader()
+        hidden = _HiddenText()
+        hidden.read_marks(document.element)
         for part in _header_footer_parts(document):
             margins.read_blocks(part.element)
+            hidden.read_marks(part.element)
+        read = {"word/document.xml", *(part.partname.lstrip("/") for part in _header_footer_parts(document))}
+        unread = [name for name in sorted(archive.names - read) if not hidden.read_part(name, archive)]
 
     return Extracted(
         format="docx",
         lines=body.lines,
         tables=body.tables,
         margin_lines=margins.lines,
+        hidden_parts=hidden.parts,
+        unread_parts=unread,
         page_count=_page_count(archive, path),
     )
+
+
+# Parts that hold no text a reader could be shown: pictures, fonts, the page thumbnail, printer settings.
+_NO_TEXT = re.compile(r"(^|/)(media|fonts)/|^docProps/thumbnail\.|/printerSettings/|/$", re.IGNORECASE)
+_PART_KINDS = (
+    (re.compile(r"^word/comments[A-Za-z]*\.xml$"), "comments"),
+    (re.compile(r"^word/(footnotes|endnotes)\.xml$"), "notes"),
+    (re.compile(r"^docProps/(core|app|custom)\.xml$"), "properties"),
+)
+_NOTE_TAGS = {f"{_W}comment", f"{_W}footnote", f"{_W}endnote"}
+_WORTH_READING = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|\d(?:[ -]?\d){10}")  # attributes that could say something
+_PICTURE_TEXT = ("descr", "title")
+
+
+class _HiddenText:
+    """Text a reader of the printed page does not see: tracked deletions, field codes and alt text in the
+    body and margins; comments, notes, properties and every other XML part of the package."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[str]] = {}
+
+    def add(self, kind: str, lines: list[str]) -> None:
+        self.parts.setdefault(kind, []).extend(line for line in lines if line.strip())
+
+    def read_marks(self, root: Element) -> None:
+        """Deleted and moved-away text, field instructions and pictures' alt text in a body-like part."""
+        for deleted in root.iter(f"{_W}del", f"{_W}moveFrom"):
+            self.add("tracked_changes", ["".join(deleted.itertext())])
+        self.add("field_codes", [code.text or "" for code in root.iter(f"{_W}instrText")])
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.tag.endswith(("}docPr", "}cNvPr")):
+                self.add("alt_text", [element.get(name, "") for name in _PICTURE_TEXT])
+
+    def read_part(self, name: str, archive: GuardedZip) -> bool:
+        """Read any other part of the package; False when it is not text gongkai can read (an embedded object,
+        a macro): then the original must not be published as it is."""
+        if _NO_TEXT.search(name):
+            return True
+        if not name.endswith((".xml", ".rels", ".vml")):
+            return False
+        from lxml import etree
+
+        # DTDs were refused for every part before python-docx opened the package; no entities, no network
+        root = etree.fromstring(archive.read(name), etree.XMLParser(resolve_entities=False, no_network=True))
+        kind = next((kind for pattern, kind in _PART_KINDS if pattern.match(name)), "other_parts")
+        notes = [element for element in root.iter() if element.tag in _NOTE_TAGS]
+        if notes:  # comments and notes are paragraphs: a word split over runs is read whole
+            reader = _BlockReader()
+            for note in notes:
+                reader.read_blocks(note)
+            self.add(kind, reader.lines)
+            return True
+        lines = []
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            lines += [element.text or "", element.tail or ""]
+            lines += [value for value in element.attrib.values() if _WORTH_READING.search(value)]
+        self.add(kind, lines)
+        return True
 
 
 class _BlockReader:

@@ -36,6 +36,7 @@ def extract_ofd(path: Path, limits: ExtractionLimits) -> Extracted:
     package = _Package(archive, path)
     lines: list[str] = []
     page_count = 0
+    visible: set[str] = set()  # page contents and templates: the text read as the body
     with library_errors(path):
         for document_path in package.document_paths():
             document = package.xml(document_path)
@@ -48,6 +49,7 @@ def extract_ofd(path: Path, limits: ExtractionLimits) -> Extracted:
             if page_count > limits.max_pages:
                 raise too_many_pages(path, page_count, limits.max_pages)
             template_runs: dict[str, list[_Run]] = {}  # a template is shared by many pages
+            visible.update(pages, templates.values())
             for page_path in pages:
                 page = package.xml(page_path)
                 runs = _runs(page)
@@ -58,7 +60,34 @@ def extract_ofd(path: Path, limits: ExtractionLimits) -> Extracted:
                         template_runs[template_path] = _runs(package.xml(template_path))
                     runs.extend(template_runs.get(template_path or "", []))
                 lines.extend(_lines(runs))
-    return Extracted(format="ofd", lines=lines, page_count=page_count)
+        hidden, unread = _other_parts(archive, path, visible)
+    return Extracted(format="ofd", lines=lines, page_count=page_count, hidden_parts=hidden, unread_parts=unread)
+
+
+# Files that hold no text a reader could be shown: fonts, pictures, the seal and signature data.
+_NO_TEXT = re.compile(r"\.(ttf|otf|ttc|png|jpe?g|bmp|gif|tiff?|jb2|esl|dat|sm2|p7s)$|(^|/)Signs/|/$", re.IGNORECASE)
+
+
+def _other_parts(archive: GuardedZip, path: Path, visible: set[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Every XML part besides the pages read as the body (document information, annotations, custom tags …)
+    as hidden text; anything else that may hold text (an attached file) as unread."""
+    hidden: dict[str, list[str]] = {}
+    unread = []
+    for name in sorted(archive.names - visible):
+        if _NO_TEXT.search(name):
+            continue
+        if not name.lower().endswith(".xml"):
+            unread.append(name)
+            continue
+        kind = "properties" if name == "OFD.xml" else "annotations" if "annot" in name.lower() else "other_parts"
+        root = parse_xml(archive.read(name), path, name)
+        text = [*root.itertext(), *(value for element in root.iter() for value in element.attrib.values()
+                                    if _WORTH_READING.search(value))]
+        hidden.setdefault(kind, []).extend(text)
+    return hidden, unread
+
+
+_WORTH_READING = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|\d(?:[ -]?\d){10}")  # attributes that could say something
 
 
 class _Package:

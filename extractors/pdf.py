@@ -7,7 +7,7 @@ from typing import Any
 
 from gongkai.extractors.base import Extracted, ExtractionLimits
 from gongkai.extractors.ocr import ocr_image
-from gongkai.extractors.safety import corrupt_file, encrypted, library_errors, too_many_pages
+from gongkai.extractors.safety import corrupt_file, encrypted, library_errors, parse_xml, too_many_pages
 
 # A page whose text layer has fewer visible characters than this is treated as a scan
 # (a stamped page number or a stray mark does not make a text layer).
@@ -31,6 +31,7 @@ def extract_pdf(path: Path, limits: ExtractionLimits) -> Extracted:
 
     lines: list[str] = []
     ocr_pages: list[int] = []
+    hidden = _HiddenText()
     renderer = _Renderer(path)
     with pdf, renderer, library_errors(path):
         declared = _declared_page_count(pdf)
@@ -46,8 +47,86 @@ def extract_pdf(path: Path, limits: ExtractionLimits) -> Extracted:
                 # A blank page reads as nothing; then keep the few characters the layer had.
                 text_lines = ocr_image(renderer.render(number - 1)) or text_lines
             lines.extend(text_lines)
+            hidden.read_annotations(page, number)
             page.close()  # drop the page's parsed objects: memory stays flat on long files
-    return Extracted(format="pdf", lines=lines, page_count=len(pages), ocr_pages=ocr_pages)
+        hidden.read_document(pdf, path)
+    return Extracted(format="pdf", lines=lines, page_count=len(pages), ocr_pages=ocr_pages,
+                     hidden_parts=hidden.parts, unread_parts=hidden.unread)
+
+
+_ANNOTATION_TEXT = ("Contents", "T", "Subj", "RC", "TU", "CA")  # the text an annotation carries
+
+
+class _HiddenText:
+    """What a PDF holds besides its pages' text: annotations, metadata (Info and XMP), form values and
+    bookmarks are read; attached files and scripts cannot be, so they are named as unread."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[str]] = {}
+        self.unread: list[str] = []
+
+    def add(self, kind: str, values: list[Any]) -> None:
+        self.parts.setdefault(kind, []).extend(text for value in values if (text := _text(value)))
+
+    def read_annotations(self, page: Any, number: int) -> None:
+        from pdfminer.pdftypes import resolve1
+
+        for annotation in page.annots:
+            data = resolve1(annotation.get("data")) or {}
+            if _name(data.get("Subtype")) == "FileAttachment":
+                self.unread.append(f"第 {number} 页的附件注释 / attached file on page {number}")
+            self.add("annotations", [annotation.get("uri"), *(resolve1(data.get(key)) for key in _ANNOTATION_TEXT)])
+
+    def read_document(self, pdf: Any, path: Path) -> None:
+        from pdfminer.pdftypes import resolve1
+
+        catalog = pdf.doc.catalog
+        self.add("metadata", [f"{key}: {_text(value)}" for key, value in pdf.metadata.items() if _text(value)])
+        xmp = resolve1(catalog.get("Metadata"))
+        if xmp is not None:
+            self.add("metadata", list(parse_xml(xmp.get_data(), path, "XMP metadata").itertext()))
+        names = resolve1(catalog.get("Names")) or {}
+        if "EmbeddedFiles" in names or "AF" in catalog:
+            self.unread.append("嵌入的附件 / embedded files")
+        open_action = resolve1(catalog.get("OpenAction"))
+        opens_a_script = isinstance(open_action, dict) and _name(resolve1(open_action.get("S"))) == "JavaScript"
+        if "JavaScript" in names or "AA" in catalog or opens_a_script:
+            self.unread.append("脚本 / JavaScript")
+        form = resolve1(catalog.get("AcroForm")) or {}
+        if "XFA" in form:
+            self.unread.append("XFA 表单 / XFA form")
+        self.add("form_fields", [value for field in _fields(resolve1(form.get("Fields")) or [])
+                                 for value in (field.get("V"), field.get("TU"))])
+        try:
+            self.add("bookmarks", [title for _, title, *_ in pdf.doc.get_outlines()])
+        except Exception:  # pdfminer raises PDFNoOutlines, or anything on a damaged outline tree
+            pass
+
+
+def _fields(fields: list[Any]) -> list[dict[str, Any]]:
+    """Every form field, kids included (a field tree may nest)."""
+    from pdfminer.pdftypes import resolve1
+
+    found = []
+    for reference in fields:
+        field = resolve1(reference)
+        if isinstance(field, dict):
+            found.append({key: resolve1(value) for key, value in field.items()})
+            found += _fields(resolve1(field.get("Kids")) or [])
+    return found
+
+
+def _name(value: Any) -> str | None:
+    return getattr(value, "name", None)
+
+
+def _text(value: Any) -> str:
+    """A PDF string (bytes in PDFDocEncoding or UTF-16) or a Python string, as text; anything else: ''."""
+    from pdfminer.utils import decode_text
+
+    if isinstance(value, bytes):
+        return decode_text(value).strip()
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _split(text: str) -> list[str]:

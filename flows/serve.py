@@ -8,17 +8,16 @@ Prefect import.
 from __future__ import annotations
 
 import os
-import posixpath
 import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import urllib.request
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from gongkai.flows.review_files import serve_review_files
 from gongkai.settings import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +33,8 @@ _SERVER_START_SECONDS = 90
 def prefect_environment(settings: Settings) -> dict[str, str]:
     """Where the local server keeps its database and the flows their persisted task results."""
     home = (settings.data_dir / "prefect").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)  # the server's database and the persisted task results are for gongkai's user alone
     return {
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": os.environ.get("PREFECT_API_URL", f"http://127.0.0.1:{settings.prefect_port}/api"),
@@ -86,7 +87,8 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 
 class InboxWatcher(threading.Thread):
-    """Claims ready files and starts one review run each. File events wake it early; it polls anyway."""
+    """Claims ready files and starts one review run each. File events wake it early; it polls anyway.
+    A file that fails in any way is reported and left where it is; the next one is still taken."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(name="inbox-watcher", daemon=True)
@@ -95,17 +97,21 @@ class InboxWatcher(threading.Thread):
 
         self.settings = settings
         settings.inbox.mkdir(parents=True, exist_ok=True)
-        self.inbox = Inbox(settings.inbox, settings.data_dir / "processing", settings.stable_seconds)
+        self.inbox = Inbox(settings.inbox, settings.data_dir / "processing", settings.stable_seconds,
+                           settings.extraction_limits().max_file_bytes)
         self.storage = open_storage(settings)
         self.stopping = threading.Event()
         self._wake = threading.Event()
+        for path in self.inbox.put_back_interrupted():
+            print(f"中断的收件已放回收件箱 / an interrupted claim is back in the inbox: {path}", flush=True)
         self._unsent = self._claimed_before()  # claimed by an earlier `up` that stopped before its run existed
+        self._reported: set[tuple[Path, str]] = set()  # failures already said once
 
     def _claimed_before(self) -> list[Claim]:
         from gongkai.intake import claimed_files
         from gongkai.ledger import registry_status
 
-        return [claim for claim in claimed_files(self.inbox.processing)
+        return [claim for claim in claimed_files(self.inbox.processing, self.storage)
                 if registry_status(self.storage, claim.sha256) is None]
 
     def run(self) -> None:
@@ -120,12 +126,30 @@ class InboxWatcher(threading.Thread):
             observer.stop()
 
     def scan_once(self) -> None:
+        from gongkai.intake import Refused, display_name
+        from gongkai.outcomes import return_refused
+
         claims, self._unsent = self._unsent, []
-        for path in self.inbox.ready_files(time.monotonic()):
+        scan = self.inbox.scan(time.monotonic())
+        refusals = list(scan.refused)
+        for path in scan.ready:
             try:
-                claims.append(self.inbox.claim(path))
+                claims.append(self.inbox.claim(path, self.storage))
             except FileNotFoundError:
                 continue  # another watcher took it
+            except Refused as refused:
+                refusals.append(refused.refusal)
+            except Exception as error:  # a full disk, storage down: the file is back in the inbox, tried again later
+                self._report(path, f"暂时无法收取 {display_name(path.name)}，文件仍在收件箱 / cannot take "
+                                   f"{display_name(path.name)} now, it stays in the inbox ({type(error).__name__}: "
+                                   f"{error})")
+        for refusal in refusals:
+            try:
+                note = return_refused(self.settings.returned, refusal)
+                print(f"拒收 refused: {display_name(refusal.path.name)} ({refusal.code}) → {note}", flush=True)
+            except Exception as error:
+                self._report(refusal.path, f"无法退回 {display_name(refusal.path.name)} / cannot return it "
+                                           f"({type(error).__name__}: {error})")
         for claim in claims:
             try:
                 self.accept(claim)
@@ -133,6 +157,11 @@ class InboxWatcher(threading.Thread):
                 self._unsent.append(claim)
                 print(f"暂时无法开始审核 {claim.name}，稍后重试 / cannot start the review of {claim.name} yet "
                       f"({type(error).__name__}: {error}); retrying", flush=True)
+
+    def _report(self, path: Path, message: str) -> None:
+        if (path, message) not in self._reported:
+            self._reported.add((path, message))
+            print(message, flush=True)
 
     def accept(self, claim: Claim) -> None:
         from gongkai.outcomes import admit
@@ -175,39 +204,6 @@ def _stop_on_signals() -> None:
 
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
-
-
-REVIEWED_PREFIX = "staging/"  # the only part of the private bucket the review-file server shows
-
-
-def serve_review_files(settings: Settings) -> ThreadingHTTPServer:
-    """With local storage, originals under review are served read-only on 127.0.0.1, so the review page's
-    link opens them in the browser (a file:// link from an http page does not). Nothing but staging/
-    is served, and no folder is listed."""
-    from gongkai.storage import LocalStore, open_storage
-
-    private = open_storage(settings).private
-    if not isinstance(private, LocalStore):
-        raise TypeError("review files are served only for local storage; S3 gives presigned links")
-
-    class StagedOriginals(SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(private.root), **kwargs)
-
-        def send_head(self) -> Any:
-            requested = urllib.parse.unquote(self.path.split("?", 1)[0])
-            path = posixpath.normpath(requested).lstrip("/")  # staging/../audit/… is audit/…: refused
-            if not path.startswith(REVIEWED_PREFIX) or requested.endswith("/"):
-                self.send_error(404)
-                return None
-            return super().send_head()
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-            pass  # requests are not worth a line each in up's output
-
-    server = ThreadingHTTPServer(("127.0.0.1", settings.review_files_port), StagedOriginals)
-    threading.Thread(target=server.serve_forever, name="review-files", daemon=True).start()
-    return server
 
 
 def up(settings: Settings) -> int:

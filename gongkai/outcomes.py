@@ -7,8 +7,9 @@ secrecy marking, an ID number) or a category other than 主动公开 never reach
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +18,7 @@ from gongkai.catalogue import Catalogue
 from gongkai.document.check import DocumentCheck
 from gongkai.document.checks import Severity
 from gongkai.document.labels import PROACTIVE
-from gongkai.intake import Claim
+from gongkai.intake import Claim, Refusal, SnapshotMismatch, display_name, read_snapshot, safe_office, shown_as_written
 from gongkai.ledger import (
     PENDING,
     PUBLISHED,
@@ -63,6 +64,10 @@ def publish_blockers(check: DocumentCheck, category: str) -> list[str]:
         reasons.append(f"标有密级“{check.elements.secrecy}”，不得公开 / marked {check.elements.secrecy}: never public")
     reasons += [f"{problem.code}: {problem.message}" for problem in check.problems
                 if problem.severity is Severity.ERROR and problem.code != "secrecy_marking"]
+    label = check.elements.label
+    if label and label.category and label.category != PROACTIVE:
+        reasons.append(f"文件印有“{label.text}”，不能按主动公开发布；如标注有误，请退回起草处室改正 / the document itself says "
+                       f"{label.category}: if that is wrong, return it so the drafter corrects the label")
     if category != PROACTIVE:
         reasons.append(f"公开类别为{category}，只有主动公开可以发布 / category {category}: only 主动公开 is published")
     return reasons
@@ -88,9 +93,18 @@ def form_defaults(check: DocumentCheck, catalogue: Catalogue) -> tuple[str, str]
     return category, topic
 
 
+def return_refused(returned_dir: Path, refusal: Refusal) -> Path:
+    """An inbox entry that is not taken (a link, a FIFO, a file too large) goes back as it is — the entry
+    itself is moved, a link is never followed — with a note beside it; returns the note."""
+    with _returned_folder(returned_dir, refusal.office) as folder:
+        name = _free_entry_name(folder, display_name(refusal.path.name))
+        os.rename(refusal.path, name, dst_dir_fd=folder)
+        return _write_note(returned_dir, refusal.office, folder, name, [f"{refusal.code}: {refusal.message}"])
+
+
 def return_unreadable(storage: Storage, returned_dir: Path, claim: Claim, code: str, message: str) -> Path:
     """A file that cannot be read goes back to the drafter with the reason beside it, never reviewed."""
-    note = return_to_drafter(returned_dir, claim, [f"{code}: {message}"])
+    note = return_to_drafter(storage, returned_dir, claim, [f"{code}: {message}"])
     set_registry_status(storage, claim.sha256, RETURNED, file=claim.name, office=claim.office, reason=code)
     record_event(storage, "unreadable", claim.sha256, file=claim.name, office=claim.office, problem=code)
     return note
@@ -112,7 +126,7 @@ def admit(storage: Storage, returned_dir: Path, claim: Claim, start_review: Call
 
 def return_duplicate(storage: Storage, returned_dir: Path, claim: Claim, status: str) -> Path:
     """The same content is already pending or published: back to the drafter, not reviewed twice."""
-    note = return_to_drafter(returned_dir, claim, [
+    note = return_to_drafter(storage, returned_dir, claim, [
         f"重复提交：相同内容的文件已在审核中或已发布（{status}）/ Duplicate: the same file is already {status}.",
     ])
     record_event(storage, "duplicate", claim.sha256, file=claim.name, office=claim.office, existing_status=status)
@@ -135,7 +149,7 @@ def apply_decision(storage: Storage, returned_dir: Path, catalogue: Catalogue, c
         return PUBLISH
     if decision.decision == RETURN:
         problems = [f"{problem.code}: {problem.message}" for problem in check.problems]
-        return_to_drafter(returned_dir, claim, problems, decision.comment, decision.reviewer)
+        return_to_drafter(storage, returned_dir, claim, problems, decision.comment, decision.reviewer)
         set_registry_status(storage, claim.sha256, RETURNED, file=claim.name, office=claim.office)
         record_event(storage, "returned", claim.sha256, **details)
         return RETURN
@@ -152,8 +166,12 @@ def publish(storage: Storage, claim: Claim, check: DocumentCheck, decision: Deci
         blockers.append(f"审核结论为 {decision.decision} / the decision was {decision.decision}")
     if blockers:
         raise PublishRefused(blockers)
-    prefix = publish_item(storage, catalogue, check, item_metadata(claim, check, decision), Path(claim.path),
-                          decision.interprets)
+    try:
+        original = read_snapshot(storage, claim)  # exactly the bytes that were claimed and checked
+    except SnapshotMismatch as mismatch:
+        raise PublishRefused([str(mismatch)]) from None
+    prefix = publish_item(storage, catalogue, check, item_metadata(claim, check, decision), original,
+                          claim.extension, decision.interprets)
     set_registry_status(storage, claim.sha256, PUBLISHED, file=claim.name, office=claim.office, item=prefix)
     return prefix
 
@@ -172,29 +190,80 @@ def item_metadata(claim: Claim, check: DocumentCheck, decision: Decision) -> dic
         "publish_deadline": report["publish_deadline"],
         "deadline_estimated": report["deadline_estimated"],
         "sha256": claim.sha256,
-        "original_name": claim.name,
+        "format": check.format,
+        # the drafter's file name only when nothing in it had to be masked (display_name)
+        "original_name": claim.name if shown_as_written(claim.name) else None,
     }
 
 
-def return_to_drafter(returned_dir: Path, claim: Claim, problems: list[str], comment: str = "",
+def return_to_drafter(storage: Storage, returned_dir: Path, claim: Claim, problems: list[str], comment: str = "",
                       reviewer: str = "") -> Path:
-    """Copy the file to returned/<office>/ with a note beside it; the drafter fixes it and drops it again."""
-    folder = returned_dir / claim.office
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / claim.name
-    shutil.copy2(claim.path, target)
-    lines = [f"文件 / File: {claim.name}", f"退回时间 / Returned at: {now()}"]
-    if reviewer:
-        lines.append(f"审核人 / Reviewer: {reviewer}")
-    if comment:
-        lines.append(f"审核意见 / Comment: {comment}")
-    lines.append("")
+    """The claimed bytes back to returned/<office>/ under the file's shown name, with a note beside it; the
+    drafter fixes the file and drops it again. Nothing there is overwritten and no link there is followed."""
+    data = read_snapshot(storage, claim)
+    with _returned_folder(returned_dir, claim.office) as folder:
+        name = _free_entry_name(folder, claim.name)
+        descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=folder)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        lines = []
+        if reviewer:
+            lines.append(f"审核人 / Reviewer: {reviewer}")
+        if comment:
+            lines.append(f"审核意见 / Comment: {comment}")
+        return _write_note(returned_dir, claim.office, folder, name, problems, lines)
+
+
+def _write_note(returned_dir: Path, office: str, folder: int, name: str, problems: list[str],
+                header: list[str] = ()) -> Path:
+    lines = [f"文件 / File: {name}", f"退回时间 / Returned at: {now()}", *header, ""]
     lines.append("需要处理的问题 / To fix:" if problems else "没有自动发现的问题 / No problems were found automatically.")
     lines += [f"  - {problem}" for problem in problems]
     lines += ["", "修改后请重新放入收件箱 / Fix the file and drop it into the inbox again."]
-    note = folder / f"{claim.name}.问题说明.txt"
-    note.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return note
+    note = f"{name}.问题说明.txt"
+    descriptor = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644, dir_fd=folder)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write("\n".join(lines) + "\n")
+    return returned_dir / office / note
+
+
+@contextmanager
+def _returned_folder(returned_dir: Path, office: str) -> Iterator[int]:
+    """A descriptor of returned/<office>/, each part created if missing and opened without following a link:
+    a drafter who can write in returned/ cannot redirect what gongkai writes there."""
+    returned_dir.mkdir(parents=True, exist_ok=True)
+    folder = os.open(returned_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in safe_office(office).split("/") if office else []:
+            try:
+                os.mkdir(part, 0o755, dir_fd=folder)
+            except FileExistsError:
+                pass
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        yield folder
+    finally:
+        os.close(folder)
+
+
+def _free_entry_name(folder: int, name: str) -> str:
+    """`name`, or 通知 (2).docx … when an entry of that name is already there."""
+    stem, dot, suffix = name.rpartition(".")
+    stem, suffix = (stem, f".{suffix}") if dot and stem else (name, "")
+    candidate, number = name, 2
+    while _exists(folder, candidate) or _exists(folder, f"{candidate}.问题说明.txt"):
+        candidate = f"{stem} ({number}){suffix}"
+        number += 1
+    return candidate
+
+
+def _exists(folder: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def record(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision) -> str:
@@ -203,8 +272,7 @@ def record(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decis
     put_json(storage.private, key, {**item_metadata(claim, check, decision), "recorded_at": now(),
                                     "reason": decision.reason,
                                     "comment": decision.comment, "reviewer": decision.reviewer})
-    storage.private.put(f"register/{claim.sha256[:16]}/original{Path(claim.path).suffix.lower()}",
-                        Path(claim.path).read_bytes())
+    storage.private.put(f"register/{claim.sha256[:16]}/original.{claim.extension}", read_snapshot(storage, claim))
     storage.private.put(f"register/{claim.sha256[:16]}/content.txt", check.text.encode(), "text/plain; charset=utf-8")
     set_registry_status(storage, claim.sha256, RECORDED, file=claim.name, office=claim.office, item=key)
     return key

@@ -53,12 +53,17 @@ def get_json(store: ObjectStore, key: str) -> Any:
 
 
 class LocalStore:
-    """A folder per bucket. Writes go to a temporary file first, so a reader never sees half an object."""
+    """A folder per bucket. Writes go to a temporary file first, so a reader never sees half an object.
 
-    def __init__(self, root: Path, bucket: str, link_base: str | None = None) -> None:
+    The public bucket's files are world-readable (0644: the web server that serves them runs as another
+    user); the private bucket's folder is closed to everyone but gongkai's user (0700)."""
+
+    def __init__(self, root: Path, bucket: str, link_base: str | None = None, public: bool = False) -> None:
         self.bucket = bucket
         self.root = (root / bucket).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o755 if public else 0o700)
+        self.mode = 0o644 if public else 0o600
         self.link_base = link_base  # an HTTP server for this folder (gongkai up starts one), else file:// links
 
     def path(self, key: str) -> Path:
@@ -88,8 +93,13 @@ class LocalStore:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                os.fchmod(stream.fileno(), self.mode)
+        except BaseException:
+            os.unlink(temporary)  # a full disk leaves no half-written part behind
+            raise
         return path, temporary
 
     def get(self, key: str) -> bytes:
@@ -215,7 +225,7 @@ class Storage:
 def open_storage(settings: Settings) -> Storage:
     if settings.storage == "local":
         root = settings.data_dir / "storage"
-        return Storage(LocalStore(root, settings.public_bucket),
+        return Storage(LocalStore(root, settings.public_bucket, public=True),
                        LocalStore(root, settings.private_bucket, f"http://127.0.0.1:{settings.review_files_port}"))
     from minio import Minio
 

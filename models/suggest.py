@@ -8,7 +8,7 @@ confidence and why. Only a promoted (trained and gated) model makes suggestions:
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 

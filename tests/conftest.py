@@ -10,12 +10,16 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gongkai.document.check import DocumentCheck, check_bytes
+from gongkai.intake import Claim, Inbox
 from gongkai.settings import Settings
+from gongkai.storage import Storage
 
 
 def free_port() -> int:
@@ -47,6 +51,23 @@ def write_docx(path: Path, lines: list[str]) -> Path:
         document.add_paragraph(line)
     document.save(path)
     return path
+
+
+def claim_file(storage: Storage, folder: Path, name: str, data: bytes, office: str = "社救处") -> Claim:
+    """`data` dropped as inbox/<office>/<name> under `folder` and claimed by gongkai's own intake (snapshot
+    in `storage`'s private bucket)."""
+    path = folder / "inbox" / office / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return Inbox(folder / "inbox", folder / "processing", 0, 1 << 30).claim(path, storage)
+
+
+def claim_text(storage: Storage, folder: Path, lines: list[str], name: str, today: date,
+               office: str = "社救处") -> tuple[Claim, DocumentCheck]:
+    """A text document claimed through the intake, and its check."""
+    data = "\n".join(lines).encode()
+    claim = claim_file(storage, folder, name, data, office)
+    return claim, check_bytes(data, name, claim.extension, today)
 
 
 @pytest.fixture(scope="session")

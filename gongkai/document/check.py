@@ -6,16 +6,18 @@ The flows call the same stages; `gongkai check` prints the report (JSON Lines co
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gongkai import extractors
-from gongkai.document.checks import Problem, Severity, check_document
-from gongkai.document.elements import DocumentElements, parse_elements
-from gongkai.document.labels import PROACTIVE
+from gongkai.document.checks import MARGINS, PART_NAMES, Problem, Severity, check_document, original_withheld_problem
+from gongkai.document.elements import DocumentElements, parse_elements, secrecy_marking
+from gongkai.document.labels import PROACTIVE, LabelMention, find_mentions
 from gongkai.document.pii import PersonalData, find_personal_data, mask
+from gongkai.document.textnorm import normalise
 from gongkai.document.workdays import PUBLISH_PROACTIVE, Deadline, deadline
 from gongkai.extractors.base import Extracted, ExtractionError, ExtractionLimits
 
@@ -61,7 +63,12 @@ class DocumentCheck:
     publish_deadline: Deadline | None = None
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False  # extraction failed: the problems say why
-    extracted: Extracted | None = None
+    page_count: int | None = None
+    ocr_pages: list[int] = field(default_factory=list)
+    hidden_parts: list[str] = field(default_factory=list)  # keys of HIDDEN_PARTS that hold text (all were read)
+    unread_parts: list[str] = field(default_factory=list)  # what the file holds that could not be read
+    # Why the original file may not be published as it is ([]: it may); the masked text and HTML still can.
+    original_withheld: list[str] = field(default_factory=list)
     suggestion: Suggestion | None = None  # filled by gongkai.models.suggest when a trained model is promoted
 
     @property
@@ -94,31 +101,82 @@ class DocumentCheck:
             "label_text": label.text if label else None,
             "label_line": label.line if label else None,
             "label_reason": label.reason if label else None,
-            "pii": [{"kind": p.kind, "masked": p.masked, "start": p.start, "end": p.end}
+            "pii": [{"kind": p.kind, "masked": p.masked, "start": p.start, "end": p.end, "part": p.part}
                     for p in self.personal_data],
             "suggestion": self.suggestion.to_json() if self.suggestion else None,
             "publish_deadline": self.publish_deadline.due.isoformat() if self.publish_deadline else None,
             "deadline_estimated": bool(self.publish_deadline and self.publish_deadline.estimated),
-            "page_count": self.extracted.page_count if self.extracted else None,
-            "ocr_pages": self.extracted.ocr_pages if self.extracted else [],
+            "page_count": self.page_count,
+            "ocr_pages": self.ocr_pages,
+            "hidden_parts": self.hidden_parts,
+            "unread_parts": self.unread_parts,
+            "original_withheld": self.original_withheld,
             "problems": [problem.to_json() for problem in self.problems],
         }
 
 
 def check_extracted(extracted: Extracted, today: date) -> DocumentCheck:
-    """The stages after extraction; flows call this with the extraction they persisted."""
+    """The stages after extraction. The body is parsed as a 公文; every other part of the file — margins,
+    comments, tracked deletions, properties … — is read for what must never go out: a secrecy marking,
+    a disclosure label other than the body's, personal data. What cannot be read keeps the original back."""
     text = extracted.text
     personal_data = find_personal_data(text)
     masked_text = mask(text, personal_data)  # everything downstream sees masked text only
-    elements = parse_elements(masked_text, extracted.margin_lines)
+    elements = parse_elements(masked_text)
+    parts = {MARGINS: extracted.margin_lines, **extracted.hidden_parts}
+    labels_elsewhere: list[tuple[str, LabelMention]] = []
+    secrecy_part: str | None = None  # the part a secrecy marking was found in, when not the body
+    for part, lines in parts.items():
+        found = find_personal_data(part_text := "\n".join(lines))
+        personal_data += [replace(item, part=part) for item in found]
+        masked_part = mask(part_text, found)
+        labels_elsewhere += [(part, mention) for mention in find_mentions(normalise(masked_part))]
+        if not elements.secrecy:
+            elements.secrecy, elements.secrecy_period = secrecy_marking(masked_part.split("\n"))
+            secrecy_part = part if elements.secrecy else None
     publish_deadline = None
     if elements.label and elements.label.category == PROACTIVE and elements.signed_date:
         publish_deadline = deadline(PUBLISH_PROACTIVE, elements.signed_date)
-    problems = check_document(elements, personal_data, publish_deadline, today)
-    problems += _extraction_notes(extracted)
-    return DocumentCheck(file="", format=extracted.format, text=masked_text, elements=elements,
-                         personal_data=personal_data, publish_deadline=publish_deadline,
-                         problems=problems, extracted=extracted)
+    report = DocumentCheck(file="", format=extracted.format, text=masked_text, elements=elements,
+                           personal_data=personal_data, publish_deadline=publish_deadline,
+                           page_count=extracted.page_count, ocr_pages=extracted.ocr_pages,
+                           hidden_parts=sorted(extracted.hidden_parts), unread_parts=extracted.unread_parts)
+    report.original_withheld = original_withheld(report)
+    report.problems = check_document(elements, personal_data, publish_deadline, today, secrecy_part, labels_elsewhere)
+    if elements.label and elements.label.category == PROACTIVE and report.original_withheld:
+        report.problems.append(original_withheld_problem(report.original_withheld))
+    report.problems += _extraction_notes(extracted)
+    return report
+
+
+# Formats whose original is never published as it is: the Word 97 binary format keeps comments, revisions and
+# embedded objects in structures gongkai does not read one by one; a scan's picture carries what OCR may miss.
+_NOT_PUBLISHED_AS_IS = {
+    "doc": "Word 97-2003 二进制文件中的批注、修订和嵌入对象无法逐一核查 / a Word 97-2003 binary file may hold "
+           "comments, revisions and embedded objects gongkai cannot check one by one",
+    "wps": "WPS 二进制文件中的批注、修订和嵌入对象无法逐一核查 / a WPS binary file may hold comments, revisions and "
+           "embedded objects gongkai cannot check one by one",
+    "image": "扫描图片只公开识别出的文字，图片本身可能含有识别不到的内容 / a scanned picture may hold what OCR did not read",
+}
+_EDITING_TRACES = ("comments", "tracked_changes")
+
+
+def original_withheld(report: DocumentCheck) -> list[str]:
+    """Why the original file may not be published as it is; the renditions (masked text, HTML) still can be."""
+    reasons = []
+    if report.format in _NOT_PUBLISHED_AS_IS:
+        reasons.append(_NOT_PUBLISHED_AS_IS[report.format])
+    if report.unread_parts:
+        reasons.append(f"文件含有无法检查的部分：{'、'.join(report.unread_parts)} / the file holds parts gongkai cannot "
+                       "read")
+    traces = [PART_NAMES[part] for part in _EDITING_TRACES if part in report.hidden_parts]
+    if traces:
+        reasons.append(f"文件含有{'、'.join(traces)}，请接受修订、删除批注后重新提交 / the file keeps editing traces: accept "
+                       "the changes and delete the comments, then submit it again")
+    if report.personal_data:
+        reasons.append("文件含有个人信息，只公开已遮盖的文字版 / the file holds personal data: only the masked text is "
+                       "published")
+    return reasons
 
 
 def check_file(path: Path, today: date, limits: ExtractionLimits = ExtractionLimits()) -> DocumentCheck:
@@ -130,6 +188,19 @@ def check_file(path: Path, today: date, limits: ExtractionLimits = ExtractionLim
                              problems=[Problem(error.code, Severity.ERROR, error.message)])
     report = check_extracted(extracted, today)
     report.file, report.sha256 = str(path), _sha256_or_none(path)
+    return report
+
+
+def check_bytes(data: bytes, name: str, extension: str, today: date,
+                limits: ExtractionLimits = ExtractionLimits()) -> DocumentCheck:
+    """Check bytes held in memory (a claimed snapshot) as `check_file` checks a file; `name` is only shown,
+    `extension` is the one sniffed at claim time (it tells .wps from .doc, and names a damaged .docx).
+    The bytes pass through a private temporary file."""
+    with tempfile.TemporaryDirectory(prefix="gongkai-") as folder:  # mode 0700
+        path = Path(folder) / f"original.{extension}"
+        path.write_bytes(data)
+        report = check_file(path, today, limits)
+    report.file = name
     return report
 
 

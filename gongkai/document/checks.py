@@ -11,9 +11,13 @@ from datetime import date
 from enum import Enum
 
 from gongkai.document.elements import DocumentElements
-from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
+from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD, LabelMention
 from gongkai.document.pii import ADDRESS, BANK_CARD, ID_NUMBER, MOBILE, PersonalData
 from gongkai.document.workdays import Deadline
+from gongkai.extractors.base import HIDDEN_PARTS
+
+MARGINS = "margins"
+PART_NAMES = {MARGINS: "页眉页脚 headers and footers", **HIDDEN_PARTS}  # every part of a file besides the body
 
 
 class Severity(str, Enum):
@@ -51,15 +55,21 @@ _PII_PROBLEMS = {
 
 
 def check_document(elements: DocumentElements, personal_data: list[PersonalData],
-                   publish_deadline: Deadline | None, today: date) -> list[Problem]:
+                   publish_deadline: Deadline | None, today: date, secrecy_part: str | None = None,
+                   labels_elsewhere: list[tuple[str, LabelMention]] = ()) -> list[Problem]:
+    """Every problem of the document. `personal_data` may lie in any part; `secrecy_part` names the part a
+    secrecy marking was found in when not the body; `labels_elsewhere` are labels found outside the body."""
     problems: list[Problem] = []
     problems += _label_problems(elements)
+    problems += _labels_elsewhere(elements, labels_elsewhere)
     if elements.secrecy:
+        where = f"（{PART_NAMES[secrecy_part]}中）" if secrecy_part else ""
         problems.append(Problem(
             "secrecy_marking", Severity.ERROR,
-            f"文件标有密级“{elements.secrecy}”，涉密文件一律不得公开（条例第十四条） / Marked {elements.secrecy} "
+            f"文件{where}标有密级“{elements.secrecy}”，涉密文件一律不得公开（条例第十四条） / Marked {elements.secrecy} "
             "(classified): it can never be published. Remove it from the disclosure workflow.",
-            elements.secrecy + (f"★{elements.secrecy_period}" if elements.secrecy_period else ""),
+            (f"{PART_NAMES[secrecy_part]}: " if secrecy_part else "") + elements.secrecy
+            + (f"★{elements.secrecy_period}" if elements.secrecy_period else ""),
         ))
     category = elements.label.category if elements.label else None
     if category == PROACTIVE:
@@ -118,10 +128,12 @@ def _proactive_problems(elements: DocumentElements, personal_data: list[Personal
     problems = []
     for item in personal_data:
         severity, code, chinese, english = _PII_PROBLEMS[item.kind]
+        where = f"（{PART_NAMES[item.part]}中）" if item.part else ""
+        where_english = f" in its {PART_NAMES[item.part].split(' ', 1)[1]}" if item.part else ""
         problems.append(Problem(
             code, severity,
-            f"拟主动公开的文件{chinese}（{item.masked}），公开前须删除或遮盖（条例第十五条） / Marked 主动公开 but "
-            f"{english} ({item.masked}): remove or redact it before publication.",
+            f"拟主动公开的文件{where}{chinese}（{item.masked}），公开前须删除或遮盖（条例第十五条） / Marked 主动公开 but "
+            f"{english}{where_english} ({item.masked}): remove or redact it before publication.",
             item.masked,
         ))
     why = _USUALLY_WITHHELD_TYPES.get(elements.doc_type or "")
@@ -152,3 +164,29 @@ def _deadline_problems(publish_deadline: Deadline, today: date) -> list[Problem]
             f"{publish_deadline.due} passed {-days_left} working days ago: publish without delay.",
         ))
     return problems
+
+
+def _labels_elsewhere(elements: DocumentElements, labels_elsewhere: list[tuple[str, LabelMention]]) -> list[Problem]:
+    """A label in another part of the file naming another category than the body's: a withholding label
+    anywhere wins over 主动公开."""
+    problems = []
+    label = elements.label.category if elements.label else None
+    for part, mention in labels_elsewhere:
+        if label is not None and mention.category != label:
+            problems.append(Problem(
+                "label_conflict", Severity.ERROR,
+                f"正文标注为{label}，但{PART_NAMES[part]}中标注“{mention.text}”，请只保留一个公开属性 / The body is "
+                f"labelled {label}, but the {PART_NAMES[part].split(' ', 1)[1]} say “{mention.text}”: keep exactly "
+                "one disclosure label.",
+                f"{PART_NAMES[part]}: {mention.text}",
+            ))
+    return problems
+
+
+def original_withheld_problem(reasons: list[str]) -> Problem:
+    """`original_withheld` (warning): the original file will not be public, only its masked text and HTML."""
+    return Problem(
+        "original_withheld", Severity.WARNING,
+        "原件不会公开，只公开文字版和网页版：" + "；".join(reasons) + " / The original file will not be published, only "
+        "its text and HTML renditions.",
+    )

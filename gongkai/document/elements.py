@@ -51,6 +51,9 @@ _CC = re.compile(r"抄\s*送\s*[:]\s*(?P<cc>[^\n]+(?:\n[ \t]+[^\n]+)*)")
 _PRINTED = re.compile(rf"(?P<office>[{_CJK}、]{{2,40}})\s*(?P<date>{_DATE.pattern})\s*印\s*发")
 _SECRECY_FIELD = re.compile(r"密\s*级\s*[:]\s*(?P<level>绝密|机密|秘密)")
 _SECRECY_MARK = re.compile(r"(?P<level>绝密|机密|秘密)\s*★\s*(?P<period>[^\s,，、]{0,8})")
+# A marking on a line of its own (squeezed): the 份号 may stand before it, the period and urgency after it.
+_SECRECY_LINE = re.compile(r"^(?:份号:?)?\d{0,8}(?P<level>绝密|机密|秘密)★?(?P<period>\d{1,3}(?:年|个月|月|天)|长期)?"
+                           r"(?:特急|加急|特提|平急)?$")
 # Forms about ANOTHER document (a 收文处理笺 for an incoming file): their label is not this document's.
 _INCOMING_FORM = re.compile(r"收文处理|收文登记|文件处理笺|来文单位|来文字号|阅办单")
 # The colon after the 主送机关 in flat text; the 签发人/密级 fields of the 版头 have colons too.
@@ -135,13 +138,13 @@ def canonical_doc_number(written: str) -> str | None:
     return normalise_doc_number(match["prefix"], match["year"], match["number"]) if match else None
 
 
-def parse_elements(text: str, margin_lines: list[str] | None = None) -> DocumentElements:
+def parse_elements(text: str) -> DocumentElements:
     """Parse the official-document elements of `text` (lines joined by newlines, or flat)."""
     doc = _Text(text)
     elements = DocumentElements()
     head_end = _head_end(doc)
 
-    elements.secrecy, elements.secrecy_period = _secrecy(doc, head_end, margin_lines or [])
+    elements.secrecy, elements.secrecy_period = secrecy_marking(text.split("\n"))
     elements.urgency = _urgency(doc, head_end)
     elements.doc_number = _doc_number(doc, head_end)
     elements.title = _title_digits(_title(doc, head_end))
@@ -228,23 +231,28 @@ def _head_end(doc: _Text) -> int:
 
 # --- header elements ------------------------------------------------------------------------------
 
-def _secrecy(doc: _Text, head_end: int, margin_lines: list[str]) -> tuple[str | None, str | None]:
-    """密级 stands alone at the top left (机密★1年), in a 密级：field, or in a running header."""
-    field_match = _SECRECY_FIELD.search(doc.norm)
+def _secrecy_line(squeezed_lines: list[str]) -> tuple[str | None, str | None]:
+    """A marking line is short — 机密 / 000123机密特急 / 秘密1年 — where prose mentioning 秘密 is long."""
+    for text in squeezed_lines:
+        marking = _SECRECY_LINE.match(text)
+        if marking:
+            return marking.group("level"), marking.group("period")
+    return None, None
+
+
+def secrecy_marking(lines: list[str]) -> tuple[str | None, str | None]:
+    """(密级, 保密期限) marked anywhere in the lines of a body or of another part of a file (a running header,
+    a comment, a property): a 密级 field, a ★ marking, or a line that is nothing but a marking. The 版头 is
+    where GB/T 9704 puts it, but a marking anywhere counts: none of the 457 real documents has one by
+    accident."""
+    norm = normalise("\n".join(lines))
+    field_match = _SECRECY_FIELD.search(norm)
     if field_match:
         return field_match.group("level"), None
-    margins = normalise("\n".join(margin_lines))
-    star = _SECRECY_MARK.search(doc.norm, 0, max(head_end, 200)) or _SECRECY_MARK.search(margins)
+    star = _SECRECY_MARK.search(norm)
     if star:
         return star.group("level"), star.group("period") or None
-    candidates = [line.text for line in doc.lines if line and line.start < head_end][:6]
-    candidates += [squeeze(line) for line in margins.split("\n")]
-    for text in candidates:
-        for level in SECRECY_LEVELS:
-            # a marking line is short: 机密 / 机密 特急 / 秘密 1年; prose mentioning 秘密 is long
-            if text.startswith(level) and len(text) <= 12:
-                return level, text[len(level):].lstrip("★") or None
-    return None, None
+    return _secrecy_line([squeeze(line) for line in norm.split("\n")])
 
 
 def _urgency(doc: _Text, head_end: int) -> str | None:

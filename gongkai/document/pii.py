@@ -26,11 +26,15 @@ class PersonalData:
     masked: str
     start: int
     end: int
+    part: str | None = None  # where it is when not in the body: a key of gongkai.document.check.PART_NAMES
 
 
-_ID = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+# Numbers written in groups, a single space or hyphen between them (110105 19900101 002X, 6222-0202-…): an
+# ID or card number is a run of whole groups, so "110105 19900101 002X 12" still holds one.
+_GROUPED = re.compile(r"(?<![0-9A-Za-z])\d+[Xx]?(?:[ -]\d+[Xx]?)*(?![0-9A-Za-z])")
+_GROUP = re.compile(r"\d+[Xx]?")
+_ID_SHAPE = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]")
 _MOBILE = re.compile(r"(?<![\d-])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![\d-])")
-_CARD = re.compile(r"(?<![\d-])\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?(?![\d-])")
 # Organisation accounts (对公账户) are public and fail Luhn; personal cards are UnionPay (62…) or
 # named as a card just before the number.
 _CARD_CONTEXT = re.compile(r"(?:卡号|银行卡|信用卡|借记卡|储蓄卡|社保卡)[^\d\n]{0,8}$")
@@ -61,21 +65,19 @@ def luhn_ok(digits: str) -> bool:
 def find_personal_data(text: str) -> list[PersonalData]:
     norm = normalise(text)  # full-width digits too: １３９１２３４５６７８ is a mobile number
     found: list[PersonalData] = []
-    for match in _ID.finditer(norm):
-        number = match.group(0)
-        if id_check_digit_ok(number):
-            found.append(_masked(ID_NUMBER, match, keep_first=6, keep_last=4))
+    for start, end, number in _group_runs(norm, 18, 18):
+        if _ID_SHAPE.fullmatch(number) and id_check_digit_ok(number) and not _overlaps(start, end, _spans(found)):
+            found.append(_masked_span(ID_NUMBER, norm, start, end, keep_first=6, keep_last=4))
     taken = [(item.start, item.end) for item in found]
     for match in _MOBILE.finditer(norm):
         if not _overlaps(match.start(), match.end(), taken):
             found.append(_masked(MOBILE, match, keep_first=3, keep_last=4, skip_country_code=True))
     taken = [(item.start, item.end) for item in found]
-    for match in _CARD.finditer(norm):
-        digits = re.sub(r"\D", "", match.group(0))
-        if not 16 <= len(digits) <= 19 or _overlaps(match.start(), match.end(), taken) or not luhn_ok(digits):
+    for start, end, digits in _group_runs(norm, 16, 19):
+        if not digits.isdigit() or _overlaps(start, end, _spans(found)) or not luhn_ok(digits):
             continue
-        if digits.startswith("62") or _CARD_CONTEXT.search(norm[max(0, match.start() - 16) : match.start()]):
-            found.append(_masked(BANK_CARD, match, keep_first=4, keep_last=4))
+        if digits.startswith("62") or _CARD_CONTEXT.search(norm[max(0, start - 16) : start]):
+            found.append(_masked_span(BANK_CARD, norm, start, end, keep_first=4, keep_last=4))
     taken = [(item.start, item.end) for item in found]
     for match in _ADDRESS.finditer(norm):
         start, end = match.span("address")
@@ -91,16 +93,43 @@ def _masked_address(address: str, start: int, end: int) -> PersonalData:
     return PersonalData(ADDRESS, address[:keep] + "*" * (len(address) - keep), start, end)
 
 
+def _group_runs(norm: str, shortest: int, longest: int) -> list[tuple[int, int, str]]:
+    """(start, end, characters without separators) of every run of whole consecutive groups, within a run
+    of grouped numbers, that holds `shortest` to `longest` digits (an X only as the last one)."""
+    found = []
+    for run in _GROUPED.finditer(norm):
+        groups = [(group.start(), group.end()) for group in _GROUP.finditer(norm, run.start(), run.end())]
+        for first in range(len(groups)):
+            length = 0
+            for last in range(first, len(groups)):
+                length += groups[last][1] - groups[last][0]
+                if length > longest:
+                    break
+                number = re.sub(r"[ -]", "", norm[groups[first][0] : groups[last][1]])
+                if length >= shortest and "X" not in number.upper()[:-1]:
+                    found.append((groups[first][0], groups[last][1], number))
+    return found
+
+
+def _spans(found: list[PersonalData]) -> list[tuple[int, int]]:
+    return [(item.start, item.end) for item in found]
+
+
 def _masked(kind: str, match: re.Match[str], keep_first: int, keep_last: int,
             skip_country_code: bool = False) -> PersonalData:
-    """Star out the middle digits in place: same length, so masked text keeps every offset."""
     value = match.group(0)
     if skip_country_code and value.startswith(("+86", "86")):
         keep_first += 2
+    return _masked_span(kind, match.string, match.start(), match.end(), keep_first, keep_last)
+
+
+def _masked_span(kind: str, norm: str, start: int, end: int, keep_first: int, keep_last: int) -> PersonalData:
+    """Star out the middle digits in place: same length, so masked text keeps every offset."""
+    value = norm[start:end]
     digit_positions = [i for i, char in enumerate(value) if char.isdigit() or char in "Xx"]
     hidden = set(digit_positions[keep_first : len(digit_positions) - keep_last])
     masked = "".join("*" if i in hidden else char for i, char in enumerate(value))
-    return PersonalData(kind, masked, match.start(), match.end())
+    return PersonalData(kind, masked, start, end)
 
 
 def mask(text: str, items: list[PersonalData]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -101,6 +102,15 @@ def _entry(item: dict[str, Any], metadata_bytes: bytes) -> dict[str, Any]:
         "path": f"{prefix}/", "files": dict(sorted(files.items()))}
 
 
+# Characters XML 1.0 does not allow anywhere, even escaped: a title holding one would break every reader.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _esc(text: str) -> str:
+    """Text for the feed: characters XML forbids dropped, markup escaped (attribute quotes too)."""
+    return xml_escape(_NOT_XML.sub("", text), {'"': "&quot;"})
+
+
 def feed_events(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     events = [{**event, "index_no": item["index_no"], "title": item.get("title"), "number": number}
               for item in items for number, event in enumerate(item.get("history", []))]
@@ -111,28 +121,27 @@ def feed_events(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def render_feed(items: list[dict[str, Any]], catalogue: Catalogue, updated: str) -> str:
     """Atom 1.0. Links are absolute under the catalogue's public_base_url; without one they are relative to
     the feed (catalogue/feed.atom), which some readers cannot follow."""
-    esc = xml_escape
     base = str(catalogue.public_base_url).rstrip("/") + "/" if catalogue.public_base_url else None
     self_link = f"{base}{FEED_KEY}" if base else "feed.atom"
     item_base = f"{base}items/" if base else "../items/"
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
-             f"  <id>tag:gongkai,2026:{esc(catalogue.organisation_code)}/feed</id>",
-             f"  <title>{esc(catalogue.department)} 政府信息公开 / publications and status changes</title>",
-             f"  <updated>{esc(updated)}</updated>",
-             f"  <author><name>{esc(catalogue.department)}</name></author>",
-             f'  <link rel="self" href="{esc(self_link)}"/>']
+             f"  <id>tag:gongkai,2026:{_esc(catalogue.organisation_code)}/feed</id>",
+             f"  <title>{_esc(catalogue.department)} 政府信息公开 / publications and status changes</title>",
+             f"  <updated>{_esc(updated)}</updated>",
+             f"  <author><name>{_esc(catalogue.department)}</name></author>",
+             f'  <link rel="self" href="{_esc(self_link)}"/>']
     for event in feed_events(items):
         slug = index_slug(event["index_no"])
         kind = "发布" if event["event"] == "published" else event.get("status", event["event"])
         lines += ["  <entry>",
-                  f"    <id>tag:gongkai,2026:{esc(slug)}/{event['number']}</id>",
-                  f"    <title>{esc(kind)}：{esc(event.get('title') or event['index_no'])}</title>",
-                  f"    <updated>{esc(event['at'])}</updated>",
-                  f'    <link rel="alternate" type="text/html" href="{esc(item_base)}{esc(slug)}/content.html"/>',
-                  f'    <category term="{esc(event["event"])}" label="{esc(kind)}"/>',
-                  f"    <summary>{esc(event['index_no'])} {esc(kind)}"
-                  + (f"，由 {esc(event['by'])} 替代" if event.get("by") else "") + "</summary>",
+                  f"    <id>tag:gongkai,2026:{_esc(slug)}/{event['number']}</id>",
+                  f"    <title>{_esc(kind)}：{_esc(event.get('title') or event['index_no'])}</title>",
+                  f"    <updated>{_esc(event['at'])}</updated>",
+                  f'    <link rel="alternate" type="text/html" href="{_esc(item_base)}{_esc(slug)}/content.html"/>',
+                  f'    <category term="{_esc(event["event"])}" label="{_esc(kind)}"/>',
+                  f"    <summary>{_esc(event['index_no'])} {_esc(kind)}"
+                  + (f"，由 {_esc(event['by'])} 替代" if event.get("by") else "") + "</summary>",
                   "  </entry>"]
     lines.append("</feed>")
     return "\n".join(lines) + "\n"

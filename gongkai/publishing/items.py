@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gongkai.document.interpretation import find_interpretation, find_policy
@@ -34,13 +33,15 @@ if TYPE_CHECKING:
 
 
 def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, base: dict[str, Any],
-                 original: Path, interprets: str = "") -> str:
+                 original: bytes, extension: str, interprets: str = "") -> str:
     """Write the item's files, then its metadata, then rebuild the catalogue; returns the key prefix.
 
-    `base` is the item record (title … topic, sha256) the reviewer's decision made; `interprets` the 索引号
-    of the policy a 解读 explains, when the reviewer named it. Idempotent: the same approval published again
-    gives byte-identical objects (its 索引号, dates, status and history are kept), and a publish interrupted
-    anywhere completes on retry. Callers check the publish blockers first (gongkai.outcomes.publish does).
+    `base` is the item record (title … topic, sha256) the reviewer's decision made; `original` the checked
+    bytes and `extension` their sniffed format's; `interprets` the 索引号 of the policy a 解读 explains, when
+    the reviewer named it. The original goes out only when the check found nothing it must keep back
+    (check.original_withheld); the masked text and HTML always do. Idempotent: the same approval published
+    again gives byte-identical objects (its 索引号, dates, status and history are kept), and a publish
+    interrupted anywhere completes on retry. Callers check the publish blockers first (gongkai.outcomes.publish).
     """
     sha256 = base["sha256"]
     signed = check.elements.signed_date
@@ -49,7 +50,6 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
     prefix = item_prefix(index_no)
     existing = read_metadata(storage.public, index_no)
     keep = existing if existing and existing.get("sha256") == sha256 else None
-    extension = original.suffix.lower() or ".bin"
     published_at = keep["published_at"] if keep else now
     due = base.get("publish_deadline")
     topic_name = None
@@ -62,7 +62,10 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
         **base,
         "schema_version": SCHEMA_VERSION,
         "index_no": index_no,
-        "summary": summarise(check.text, base.get("title")),
+        "summary": summarise(check.text, check.elements.body_start, base.get("title")),
+        "content_body_start": check.elements.body_start,
+        "original": f"original.{extension}" if not check.original_withheld else None,
+        "original_withheld": check.original_withheld,
         "topic_name": topic_name,
         "department": catalogue.department,
         "attachments": list(check.elements.attachments),
@@ -90,9 +93,9 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
         metadata["interpretation_of"] = policy["index_no"]
     if interpretation:
         metadata["interpretation"] = interpretation["index_no"]
-    files = {f"original{extension}": (original.read_bytes(), CONTENT_TYPES.get(extension,
-                                                                                "application/octet-stream")),
-             "content.txt": (check.text.encode(), "text/plain; charset=utf-8")}
+    files = {"content.txt": (check.text.encode(), "text/plain; charset=utf-8")}
+    if metadata["original"]:
+        files[metadata["original"]] = (original, CONTENT_TYPES.get(extension, "application/octet-stream"))
     _write_item(storage.public, prefix, metadata, files, check.text, keep, now)
     # the other side of a policy–interpretation pair points back (seed 三(一): published together)
     if policy and policy.get("interpretation") != index_no:
@@ -122,9 +125,9 @@ def read_metadata(store: ObjectStore, index_no: str) -> dict[str, Any] | None:
         return None
 
 
-def summarise(text: str, title: str | None = None, limit: int = SUMMARY_CHARS) -> str:
+def summarise(text: str, body_start: int | None, title: str | None = None, limit: int = SUMMARY_CHARS) -> str:
     """内容概述: the first `limit` characters of the body after the header, whitespace collapsed."""
-    body = "".join(body_lines(text, title)) or re.sub(r"\s+", "", text)
+    body = "".join(body_lines(text, body_start, title)) or re.sub(r"\s+", "", text)
     if title and (at := body.find(title)) != -1 and at < 300:
         body = body[at + len(title):]
     body = re.sub(r"\s+", " ", body).strip()

@@ -21,9 +21,11 @@ FEED_KEY = "catalogue/feed.atom"
 TOPICS_PREFIX = "catalogue/topics/"
 METADATA_CACHE_KEY = "cache/published-metadata.json"  # private bucket: see _all_metadata
 JSON_TYPE = "application/json; charset=utf-8"
-CONTENT_TYPES = {".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument."
-                 "wordprocessingml.document", ".doc": "application/msword", ".ofd": "application/ofd",
-                 ".txt": "text/plain; charset=utf-8", ".wps": "application/vnd.ms-works"}
+# By the sniffed extension of a published original (gongkai.extractors.file_extension): never the drafter's.
+CONTENT_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument."
+                 "wordprocessingml.document", "doc": "application/msword", "ofd": "application/ofd",
+                 "txt": "text/plain; charset=utf-8", "wps": "application/vnd.ms-works", "png": "image/png",
+                 "jpg": "image/jpeg", "tif": "image/tiff", "bmp": "image/bmp"}
 
 
 def sha256_of(data: bytes) -> str:

@@ -31,7 +31,7 @@ def pull(store: ObjectStore, dest: Path, since: datetime | None = None, save_eve
     know is hashed before it is fetched again, so an interrupted run resumes. With `since`, only items
     updated since then are looked at (none deleted).
     """
-    mirror = LocalStore(dest.parent, dest.name)
+    mirror = LocalStore(dest.parent, dest.name, public=True)  # the web team serves it
     index_bytes = store.get(INDEX_KEY)
     index = json.loads(index_bytes)
     wanted: dict[str, str] = {key: info["sha256"] for key, info in index["files"].items()}

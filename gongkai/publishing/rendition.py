@@ -6,10 +6,8 @@ import html
 import re
 import unicodedata
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from gongkai.document.elements import parse_elements
 from gongkai.publishing.index_numbers import index_slug
 from gongkai.publishing.layout import VALID
 
@@ -24,11 +22,10 @@ _LABEL_LINE = re.compile(r"^[（(]?此件.{0,20}公开")
 _NOT_BODY = re.compile(r"^(?:[—\-－]\s*[\d０-９]+\s*[—\-－]|抄\s*送\s*[:：]|共印\s*[\d０-９]|.{2,40}\d{4}\s*年.{1,6}印\s*发$)")
 
 
-def body_lines(text: str, title: str | None, doc_number: str | None = None,
+def body_lines(text: str, body_start: int | None, title: str | None, doc_number: str | None = None,
                issuer: str | None = None) -> list[str]:
-    """The body: from the 主送机关 the parser found (else after the 版头, 发文字号 and title lines), without
-    page numbers and 版记 lines, and without the closing issuer, date and label."""
-    body_start = parse_elements(text).body_start
+    """The body: from the 主送机关, where the check found it (`body_start`, an offset into `text`), else after
+    the 版头, 发文字号 and title lines; without page numbers, 版记 lines and the closing issuer, date and label."""
     if body_start is not None:
         lines = [line.strip() for line in text[body_start:].splitlines() if line.strip()]
     else:
@@ -47,7 +44,7 @@ def body_lines(text: str, title: str | None, doc_number: str | None = None,
 
 
 # Formats whose text comes in the page's lines, not in paragraphs.
-_WRAPPED_FORMATS = (".pdf", ".ofd")
+_WRAPPED_FORMATS = ("pdf", "ofd")
 _PARAGRAPH_END = tuple("。！？；：:;!?")
 _NEW_ITEM = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|第[一二三四五六七八九十百]+[章条节])")
 _FULL_LINE = 0.8  # of the page's line width: shorter lines end a paragraph (or are headings)
@@ -79,7 +76,7 @@ def unwrap(lines: list[str]) -> list[str]:
 def render_html(metadata: dict[str, Any], text: str) -> str:
     """Semantic HTML5 of one item: escaped, no scripts, no styles beyond what the web team adds."""
     esc = html.escape
-    title = metadata.get("title") or metadata.get("original_name") or metadata.get("index_no") or ""
+    title = metadata.get("title") or metadata.get("index_no") or ""
     out = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{esc(title)}</title>"]
     if metadata.get("summary"):
@@ -108,8 +105,9 @@ def render_html(metadata: dict[str, Any], text: str) -> str:
         rows.append(("所替代文件", _item_link(supersedes)))
     out += [f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows]
     out += ["</dl>", "</header>", '<section class="body">']
-    lines = body_lines(text, metadata.get("title"), metadata.get("doc_number"), metadata.get("issuer"))
-    if Path(metadata.get("original_name") or "").suffix.lower() in _WRAPPED_FORMATS:
+    lines = body_lines(text, metadata.get("content_body_start"), metadata.get("title"), metadata.get("doc_number"),
+                       metadata.get("issuer"))
+    if metadata.get("format") in _WRAPPED_FORMATS:
         lines = unwrap(lines)
     for line in lines:
         short = len(line) <= 40 and not line.endswith(("。", "；", "：", ":"))

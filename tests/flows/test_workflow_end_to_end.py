@@ -104,8 +104,8 @@ def test_suspended_review_survives_restarts_without_extracting_again(stack: Stac
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
-    extractions = [task.state.name for task in tasks if task.name.startswith("extract_document")]
-    assert sorted(extractions) == ["Cached", "Completed"]  # extracted once; the resumed run used the result
+    checks = [task.state.name for task in tasks if task.name.startswith("check_snapshot")]
+    assert sorted(checks) == ["Cached", "Completed"]  # extracted and checked once; the resumed run used the result
     assert any(key.endswith("metadata.json") for key in stack_storage.public.keys("items/"))
 
 

@@ -57,7 +57,8 @@ def test_secrecy_marking_is_an_error_whatever_the_label() -> None:
 def test_personal_data_in_a_proactive_document() -> None:
     body = "经审核，同意张某（身份证号11010519491231002X，手机13912345678）的申请。"
     report = check_extracted(document(body=body), TODAY)
-    assert {p.code: p.severity.value for p in report.problems} == {"pii_id_number": "error", "pii_mobile": "warning"}
+    assert {p.code: p.severity.value for p in report.problems} == {"pii_id_number": "error", "pii_mobile": "warning",
+                                                                  "original_withheld": "warning"}
     # masked in every output: the report's text, the evidence, the JSON
     assert "19491231" not in report.text and "19491231" not in str(report.to_json())
     assert "13912345678" not in str(report.to_json())
@@ -66,7 +67,8 @@ def test_personal_data_in_a_proactive_document() -> None:
 def test_a_home_address_in_a_proactive_document_is_for_the_reviewer() -> None:
     body = "当事人：张某某，住址：广州市越秀区某某路12号3栋501房。经查，其违法事实清楚。"
     report = check_extracted(document(body=body), TODAY)
-    assert {p.code: p.severity.value for p in report.problems} == {"pii_address": "warning"}
+    assert {p.code: p.severity.value for p in report.problems} == {"pii_address": "warning",
+                                                                  "original_withheld": "warning"}
     assert "3栋501房" not in report.text and "广州市越秀区" in report.text
 
 

@@ -2,7 +2,6 @@
 rendered to .docx (python-docx, a paragraph per line) and .txt, through `check_file`."""
 
 import json
-from pathlib import Path
 
 import pytest
 

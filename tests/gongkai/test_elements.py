@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from gongkai.document.elements import canonical_doc_number, parse_elements
+from gongkai.document.elements import canonical_doc_number, parse_elements, secrecy_marking
 from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
 
 FULL_DOCUMENT = """\
@@ -129,9 +129,15 @@ def test_secrecy_words_in_prose_are_not_markings() -> None:
     assert parse_elements(text).secrecy is None
 
 
-def test_secrecy_marking_in_a_running_header() -> None:
-    elements = parse_elements("关于某事的通知\n各处室：\n正文。", margin_lines=["秘密★5年"])
-    assert elements.secrecy == "秘密" and elements.secrecy_period == "5年"
+@pytest.mark.parametrize("lines", [["秘密★5年"], ["第 1 页", "秘密 5年"], ["000123 秘密 5年"], ["密级：秘密"]])
+def test_secrecy_marking_in_another_part(lines: list[str]) -> None:
+    """A running header, a comment, a property: the same markings as on the page, wherever they stand."""
+    assert secrecy_marking(lines)[0] == "秘密"
+
+
+def test_secrecy_marking_with_the_copy_number_on_its_line() -> None:
+    assert parse_elements("000123　机密　特急\n关于某事的通知\n各处室：\n正文。").secrecy == "机密"
+    assert parse_elements("份号：000123 绝密★\n关于某事的通知\n各处室：\n正文。").secrecy == "绝密"
 
 
 def test_a_recipient_list_wrapped_over_printed_lines_is_whole():

@@ -24,14 +24,11 @@ import pytest
 from playwright.sync_api import expect
 
 from gongkai.catalogue import load_catalogue
-from gongkai.document.check import check_extracted, file_sha256
 from gongkai.document.elements import canonical_doc_number
-from gongkai.extractors.base import Extracted
-from gongkai.intake import Claim
 from gongkai.outcomes import Decision, publish
 from gongkai.settings import DEV_CORPUS, Settings
 from gongkai.storage import get_json, open_storage
-from tests.conftest import browser_page
+from tests.conftest import browser_page, claim_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = DEV_CORPUS
@@ -96,13 +93,8 @@ def test_published_html_renders_in_chromium(position: int, local_settings: Setti
                                             page: Any) -> None:
     record = RECORDS[position]
     storage = open_storage(local_settings)
-    lines = record["text"].splitlines()
-    original = tmp_path / "processing" / f"record{position + 1}.txt"
-    original.parent.mkdir(parents=True)
-    original.write_text("\n".join(lines), encoding="utf-8")
-    claim = Claim(sha256=file_sha256(original), name=original.name, office="社救处", path=str(original),
-                  received_at="2026-03-06T00:00:00+00:00")
-    check = check_extracted(Extracted(format="txt", lines=lines), today=date(2026, 3, 6))
+    claim, check = claim_text(storage, tmp_path, record["text"].splitlines(), f"record{position + 1}.txt",
+                              date(2026, 3, 6))
     prefix = publish(storage, claim, check, APPROVE, CATALOGUE)
 
     metadata = get_json(storage.public, f"{prefix}/metadata.json")

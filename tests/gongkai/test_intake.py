@@ -1,9 +1,21 @@
-"""Intake: only finished, real files are claimed, atomically and under their content hash."""
+"""Intake: only finished, regular files that live in the inbox are claimed, each under its content hash with
+a snapshot of exactly the bytes that were read."""
 
 import hashlib
 from pathlib import Path
 
-from gongkai.intake import Claim, Inbox, claimed_files, is_ignored
+import pytest
+
+from gongkai.intake import Claim, Inbox, claimed_files, display_name, is_ignored, read_snapshot
+from gongkai.settings import Settings
+from gongkai.storage import open_storage
+
+LIMIT = 1 << 20
+
+
+def inbox_in(tmp_path: Path, stable_seconds: float = 0) -> Inbox:
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    return Inbox(tmp_path / "inbox", tmp_path / "processing", stable_seconds, LIMIT)
 
 
 def test_temporary_lock_and_hidden_files_are_ignored() -> None:
@@ -13,49 +25,78 @@ def test_temporary_lock_and_hidden_files_are_ignored() -> None:
 
 
 def test_a_file_is_ready_only_after_its_size_stops_changing(tmp_path: Path) -> None:
-    inbox = Inbox(tmp_path / "inbox", tmp_path / "processing", stable_seconds=1.0)
-    (tmp_path / "inbox").mkdir()
+    inbox = inbox_in(tmp_path, stable_seconds=1.0)
     growing = tmp_path / "inbox" / "a.docx"
     growing.write_bytes(b"part")
-    assert inbox.ready_files(now=100.0) == []
+    assert inbox.scan(now=100.0).ready == []
     growing.write_bytes(b"part and more")  # still being copied
-    assert inbox.ready_files(now=100.8) == []
-    assert inbox.ready_files(now=101.2) == []  # changed at 100.8: not yet stable for 1 s
-    assert inbox.ready_files(now=102.0) == [growing]
+    assert inbox.scan(now=100.8).ready == []
+    assert inbox.scan(now=101.2).ready == []  # changed at 100.8: not yet stable for 1 s
+    assert inbox.scan(now=102.0).ready == [growing]
 
 
-def test_claim_moves_the_file_unchanged_under_its_hash(tmp_path: Path) -> None:
-    (tmp_path / "inbox" / "社救处").mkdir(parents=True)
-    dropped = tmp_path / "inbox" / "社救处" / "通知.docx"
-    dropped.write_bytes(b"content")
-    inbox = Inbox(tmp_path / "inbox", tmp_path / "processing", stable_seconds=0)
-    claim = inbox.claim(dropped)
-    digest = hashlib.sha256(b"content").hexdigest()
-    assert claim.sha256 == digest and claim.office == "社救处" and claim.name == "通知.docx"
-    assert Path(claim.path) == tmp_path / "processing" / digest / "社救处" / "通知.docx"
-    assert Path(claim.path).read_bytes() == b"content" and not dropped.exists()
+def test_claim_moves_the_file_unchanged_under_its_hash_with_a_snapshot(local_settings: Settings,
+                                                                      tmp_path: Path) -> None:
+    storage = open_storage(local_settings)
+    inbox = inbox_in(tmp_path)
+    dropped = tmp_path / "inbox" / "社救处" / "通知.txt"
+    dropped.parent.mkdir()
+    dropped.write_bytes("（此件主动公开）".encode())
+    claim = inbox.claim(dropped, storage)
+    digest = hashlib.sha256("（此件主动公开）".encode()).hexdigest()
+    assert (claim.sha256, claim.office, claim.name, claim.extension) == (digest, "社救处", "通知.txt", "txt")
+    kept = tmp_path / "processing" / digest / "社救处" / "通知.txt"
+    assert kept.read_bytes() == "（此件主动公开）".encode() and not dropped.exists()
+    assert read_snapshot(storage, claim) == kept.read_bytes()
+    assert claim.snapshot_key == f"staging/{digest}/original.txt"
     assert Claim.from_dict(claim.to_dict()) == claim
 
 
-def test_the_same_content_twice_keeps_both_files(tmp_path: Path) -> None:
-    (tmp_path / "inbox").mkdir()
-    inbox = Inbox(tmp_path / "inbox", tmp_path / "processing", stable_seconds=0)
+def test_the_same_content_twice_keeps_both_files(local_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(local_settings)
+    inbox = inbox_in(tmp_path)
     first, second = tmp_path / "inbox" / "a.docx", tmp_path / "inbox" / "b" / "a.docx"
     second.parent.mkdir()
     first.write_bytes(b"same")
     second.write_bytes(b"same")
-    third = tmp_path / "inbox" / "a (copy).docx"
-    third.write_bytes(b"same")
-    claims = [inbox.claim(first), inbox.claim(second), inbox.claim(third)]
-    assert len({claim.path for claim in claims}) == 3 and len({claim.sha256 for claim in claims}) == 1
-    assert [claim.office for claim in claims] == ["", "b", ""]
-    assert all(Path(claim.path).read_bytes() == b"same" for claim in claims)
+    claims = [inbox.claim(first, storage), inbox.claim(second, storage)]
+    assert len({claim.sha256 for claim in claims}) == 1 and [claim.office for claim in claims] == ["", "b"]
+    kept = sorted((tmp_path / "processing").rglob("a.docx"))
+    assert len(kept) == 2 and all(path.read_bytes() == b"same" for path in kept)
 
 
-def test_claimed_files_are_found_again_in_the_processing_area(tmp_path: Path) -> None:
-    (tmp_path / "inbox" / "社救处").mkdir(parents=True)
-    dropped = tmp_path / "inbox" / "社救处" / "通知.docx"
+def test_claimed_files_are_found_again_in_the_processing_area(local_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(local_settings)
+    dropped = tmp_path / "inbox" / "社救处" / "通知.txt"
+    dropped.parent.mkdir(parents=True)
     dropped.write_bytes(b"content")
-    claim = Inbox(tmp_path / "inbox", tmp_path / "processing", stable_seconds=0).claim(dropped)
-    [found] = claimed_files(tmp_path / "processing")
-    assert (found.sha256, found.name, found.path, found.office) == (claim.sha256, claim.name, claim.path, "社救处")
+    claim = inbox_in(tmp_path).claim(dropped, storage)
+    [found] = claimed_files(tmp_path / "processing", storage)
+    assert (found.sha256, found.name, found.office, found.extension) == (claim.sha256, claim.name, "社救处", "txt")
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    ("关于低保的通知.docx", "关于低保的通知.docx"),
+    ("张三110105199001010029.docx", "张三110105********0029.docx"),
+    ("申请表\n13912345678.docx", "申请表\ufffd139****5678.docx"),
+    ("evil\u202excod.docx", "evil\ufffdxcod.docx"),
+    ("..", "未命名 unnamed"),
+])
+def test_names_are_shown_masked_and_harmless(written: str, shown: str) -> None:
+    assert display_name(written) == shown
+    assert display_name(shown) == shown  # a shown name is stable: flow parameters validate against it
+
+
+def test_a_long_name_keeps_its_extension_within_the_limit() -> None:
+    shown = display_name("关于" * 200 + ".docx")
+    assert shown.endswith("….docx") and len(shown.encode()) <= 150
+
+
+@pytest.mark.parametrize("field", [{"office": "../../x"}, {"office": "/etc"}, {"office": "a/../../b"},
+                                   {"sha256": "../" * 21 + "x"}, {"name": "a/b.docx"}, {"extension": "../x"},
+                                   {"name": "张三110105199001010029.docx"}])
+def test_flow_parameters_are_not_trusted(field: dict[str, str]) -> None:
+    good = {"sha256": "ab" * 32, "name": "通知.docx", "office": "社救处", "extension": "docx",
+            "received_at": "2026-03-06T00:00:00+00:00"}
+    with pytest.raises(ValueError):
+        Claim.from_dict({**good, **field})

@@ -1,8 +1,10 @@
 """A 解读 is linked to the policy it explains, both ways, whichever is published first; a normative
 document reviewed without its 解读 gets a warning. Documents are generated for these tests."""
 
+from datetime import date
 from pathlib import Path
 
+from gongkai.document.check import check_bytes
 from gongkai.document.interpretation import explains, interpreted_title, looks_normative, missing_interpretation
 from gongkai.outcomes import Decision, publish
 from gongkai.publishing.catalogue_feed import published_items
@@ -27,14 +29,14 @@ def test_titles_name_the_policy_they_explain() -> None:
 
 
 def test_normative_documents_are_recognised(tmp_path: Path) -> None:
-    _, policy = document(tmp_path, POLICY, "policy.txt")
-    _, plain = document(tmp_path, ["关于召开工作会议的通知", "各处室：", "定于3月召开会议。", "办公室", "2026年3月5日"],
-                        "plain.txt")
+    policy = check_bytes("\n".join(POLICY).encode(), "policy.txt", "txt", date(2026, 3, 6))
+    plain = check_bytes("关于召开工作会议的通知\n各处室：\n定于3月召开会议。\n办公室\n2026年3月5日".encode(), "plain.txt",
+                        "txt", date(2026, 3, 6))
     assert looks_normative(policy.elements) and not looks_normative(plain.elements)
 
 
 def _published(storage, tmp_path: Path, lines: list[str], name: str, decision: Decision = APPROVE) -> dict:
-    claim, check = document(tmp_path, lines, name)
+    claim, check = document(storage, tmp_path, lines, name)
     return get_json(storage.public, f"{publish(storage, claim, check, decision, CATALOGUE)}/metadata.json")
 
 
@@ -69,7 +71,7 @@ def test_reviewer_names_the_policy_when_the_title_does_not(local_settings: Setti
 
 def test_normative_document_without_published_interpretation_warns(local_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(local_settings)
-    _, policy = document(tmp_path, POLICY, "policy.txt")
+    _, policy = document(storage, tmp_path, POLICY, "policy.txt")
     problem = missing_interpretation(published_items(storage), policy.elements)
     assert problem is not None and problem.code == "interpretation_missing" and problem.severity.value == "warning"
     _published(storage, tmp_path, INTERPRETATION, "jiedu.txt")

@@ -1,35 +1,32 @@
 """Outcomes of review through the storage layer; a secret-marked document can never be published."""
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from gongkai.catalogue import load_catalogue
-from gongkai.document.check import check_extracted
-from gongkai.extractors.base import Extracted
+from gongkai.document.check import DocumentCheck
 from gongkai.intake import Claim
 from gongkai.ledger import PUBLISHED, RECORDED, audit_entries, record_event, registry_status, reviewed_examples
 from gongkai.outcomes import Decision, PublishRefused, publish, publish_blockers, record, return_to_drafter
 from gongkai.settings import Settings
-from gongkai.storage import get_json, open_storage
+from gongkai.storage import Storage, get_json, open_storage
+from tests.conftest import claim_text
 
 CATALOGUE = load_catalogue()
 GOOD = ["广东省民政厅文件", "粤民发〔2026〕12号", "关于做好城乡低保工作的通知", "各市民政局：", "正文。", "广东省民政厅",
         "2026年3月5日", "（此件主动公开）"]
 
 
-def claim_for(tmp_path: Path, lines: list[str], name: str = "通知.txt") -> tuple[Claim, object]:
-    path = tmp_path / name
-    path.write_text("\n".join(lines), encoding="utf-8")
-    claim = Claim(sha256="ab" * 32, name=name, office="社救处", path=str(path), received_at="2026-03-06T00:00:00+00:00")
-    return claim, check_extracted(Extracted(format="txt", lines=lines), today=date(2026, 3, 6))
+def claim_for(storage: Storage, tmp_path: Path, lines: list[str], name: str = "通知.txt") -> tuple[Claim, DocumentCheck]:
+    return claim_text(storage, tmp_path, lines, name, date(2026, 3, 6))
 
 
 def test_publish_puts_files_and_metadata_in_the_public_bucket(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
-    claim, check = claim_for(tmp_path, GOOD)
+    claim, check = claim_for(storage, tmp_path, GOOD)
     prefix = publish(storage, claim, check, Decision("publish", "主动公开", "social_assistance", "", "", "李审核"),
                      CATALOGUE)
     assert prefix == "items/006939756-2026-00001"  # 索引号 006939756/2026-00001 (gongkai.publishing)
@@ -44,38 +41,44 @@ def test_publish_puts_files_and_metadata_in_the_public_bucket(any_settings: Sett
 def test_secret_document_is_refused_whatever_the_form_says(any_settings: Settings, tmp_path: Path,
                                                            category: str) -> None:
     storage = open_storage(any_settings)
-    claim, check = claim_for(tmp_path, ["机密★1年"] + GOOD)
+    claim, check = claim_for(storage, tmp_path, ["机密★1年"] + GOOD)
     with pytest.raises(PublishRefused, match="机密"):
         publish(storage, claim, check, Decision("publish", category, None, "x", "", "李审核"), CATALOGUE)
     assert storage.public.keys() == []
 
 
-def test_personal_data_blocks_publication(tmp_path: Path) -> None:
-    _, check = claim_for(tmp_path, GOOD[:4] + ["申请人身份证号11010519491231002X。"] + GOOD[5:])
+def test_personal_data_blocks_publication(local_settings: Settings, tmp_path: Path) -> None:
+    _, check = claim_for(open_storage(local_settings), tmp_path,
+                         GOOD[:4] + ["申请人身份证号11010519491231002X。"] + GOOD[5:])
     assert any("pii_id_number" in reason for reason in publish_blockers(check, "主动公开"))
 
 
 def test_only_proactive_items_are_published(tmp_path: Path, local_settings: Settings) -> None:
-    claim, check = claim_for(tmp_path, GOOD)
+    storage = open_storage(local_settings)
+    claim, check = claim_for(storage, tmp_path, GOOD)
     assert publish_blockers(check, "主动公开") == []
     with pytest.raises(PublishRefused):
-        publish(open_storage(local_settings), claim, check, Decision("publish", "不予公开", None, "内部", "", "李"),
-                CATALOGUE)
+        publish(storage, claim, check, Decision("publish", "不予公开", None, "内部", "", "李"), CATALOGUE)
 
 
-def test_return_copies_the_file_with_a_note_for_the_drafter(tmp_path: Path) -> None:
-    claim, check = claim_for(tmp_path, GOOD[:-1])
+def test_return_copies_the_claimed_bytes_with_a_note_for_the_drafter(local_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(local_settings)
+    claim, check = claim_for(storage, tmp_path, GOOD[:-1])
     problems = [f"{p.code}: {p.message}" for p in check.problems]
-    note = return_to_drafter(tmp_path / "returned", claim, problems, comment="请补充公开属性", reviewer="李审核")
-    assert (tmp_path / "returned" / "社救处" / "通知.txt").read_bytes() == Path(claim.path).read_bytes()
+    note = return_to_drafter(storage, tmp_path / "returned", claim, problems, comment="请补充公开属性", reviewer="李审核")
+    returned = tmp_path / "returned" / "社救处" / "通知.txt"
+    assert returned.read_bytes() == "\n".join(GOOD[:-1]).encode()
     text = note.read_text(encoding="utf-8")
     assert "label_missing" in text and "请补充公开属性" in text and "李审核" in text
-    assert Path(claim.path).exists()  # the original stays where it was
+    # returned again (the drafter did not fix it yet): nothing is overwritten
+    return_to_drafter(storage, tmp_path / "returned", claim, problems)
+    assert (tmp_path / "returned" / "社救处" / "通知 (2).txt").exists()
+    assert next((tmp_path / "processing").rglob("通知.txt")).exists()  # the drafter's file stays kept
 
 
 def test_record_keeps_the_item_private_with_its_reason(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
-    claim, check = claim_for(tmp_path, GOOD[:-1] + ["（此件不予公开，理由：内部事务）"])
+    claim, check = claim_for(storage, tmp_path, GOOD[:-1] + ["（此件不予公开，理由：内部事务）"])
     key = record(storage, claim, check, Decision("record", "不予公开", None, "内部事务信息", "", "李审核"))
     assert get_json(storage.private, key)["reason"] == "内部事务信息"
     assert registry_status(storage, claim.sha256) == RECORDED and storage.public.keys() == []
@@ -83,7 +86,7 @@ def test_record_keeps_the_item_private_with_its_reason(any_settings: Settings, t
 
 def test_audit_ledger_keeps_every_entry(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
-    claim, _ = claim_for(tmp_path, GOOD)
+    claim, _ = claim_for(storage, tmp_path, GOOD)
     for event in ("received", "returned", "received", "published"):
         record_event(storage, event, claim.sha256, file=claim.name, reviewer="李审核")
     assert [entry["event"] for entry in audit_entries(storage)].count("received") == 2
@@ -92,13 +95,11 @@ def test_audit_ledger_keeps_every_entry(any_settings: Settings, tmp_path: Path) 
 
 def test_reviewed_decisions_become_training_examples(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
-    published, check = claim_for(tmp_path, GOOD, "good.txt")
+    published, check = claim_for(storage, tmp_path, GOOD, "good.txt")
     decision = Decision("publish", "主动公开", "social_assistance", "", "", "李审核")
     record_event(storage, "published", published.sha256, item=publish(storage, published, check, decision, CATALOGUE),
                  decision=asdict(decision))
-    withheld_lines = GOOD[:-1] + ["（此件不予公开，理由：内部事务）"]
-    recorded, check = claim_for(tmp_path, withheld_lines, "internal.txt")
-    recorded = replace(recorded, sha256="cd" * 32)
+    recorded, check = claim_for(storage, tmp_path, GOOD[:-1] + ["（此件不予公开，理由：内部事务）"], "internal.txt")
     decision = Decision("record", "不予公开", None, "内部事务信息", "", "李审核")
     record_event(storage, "recorded", recorded.sha256, item=record(storage, recorded, check, decision),
                  decision=asdict(decision))

@@ -25,6 +25,7 @@ from gongkai.publishing.mirror import MANIFEST, pull
 from gongkai.publishing.rendition import render_html
 from gongkai.settings import DEV_CORPUS, Settings
 from gongkai.storage import Storage, get_json, open_storage, put_json
+from tests.conftest import claim_text
 
 CATALOGUE = load_catalogue()
 APPROVE = Decision("publish", "主动公开", "social_assistance", "", "", "李审核")
@@ -38,19 +39,12 @@ def lines_for(number: int, title: str = "关于做好城乡低保工作的通知
             "广东省民政厅", "2026年3月5日", "（此件主动公开）"]
 
 
-def document(tmp_path: Path, lines: list[str], name: str) -> tuple[Claim, DocumentCheck]:
-    path = tmp_path / "processing" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines), encoding="utf-8")
-    from gongkai.document.check import file_sha256
-
-    claim = Claim(sha256=file_sha256(path), name=name, office="社救处", path=str(path),
-                  received_at="2026-03-06T00:00:00+00:00")
-    return claim, check_extracted(Extracted(format="txt", lines=lines), today=date(2026, 3, 6))
+def document(storage: Storage, tmp_path: Path, lines: list[str], name: str) -> tuple[Claim, DocumentCheck]:
+    return claim_text(storage, tmp_path, lines, name, date(2026, 3, 6))
 
 
 def publish_number(storage: Storage, tmp_path: Path, number: int) -> str:
-    claim, check = document(tmp_path, lines_for(number), f"通知{number}.txt")
+    claim, check = document(storage, tmp_path, lines_for(number), f"通知{number}.txt")
     return publish(storage, claim, check, APPROVE, CATALOGUE)
 
 
@@ -93,7 +87,7 @@ def test_publish_writes_item_files_metadata_catalogue_and_feed(any_settings: Set
 
 def test_publishing_twice_is_idempotent_and_numbers_follow(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
-    claim, check = document(tmp_path, lines_for(12), "通知.txt")
+    claim, check = document(storage, tmp_path, lines_for(12), "通知.txt")
     first = publish(storage, claim, check, APPROVE, CATALOGUE)
     before = snapshot(storage)
     again = publish(storage, claim, check, APPROVE, CATALOGUE)
@@ -107,7 +101,7 @@ def test_publishing_twice_is_idempotent_and_numbers_follow(any_settings: Setting
 
 def test_publish_interrupted_after_the_files_completes_on_retry(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
-    claim, check = document(tmp_path, lines_for(12), "通知.txt")
+    claim, check = document(storage, tmp_path, lines_for(12), "通知.txt")
     prefix = publish(storage, claim, check, APPROVE, CATALOGUE)
     complete = snapshot(storage)
     for key in (f"{prefix}/metadata.json", INDEX_KEY, FEED_KEY):  # as if it stopped after the files
@@ -120,7 +114,7 @@ def test_publish_interrupted_after_the_files_completes_on_retry(any_settings: Se
 
 def test_twenty_parallel_publishes_lose_nothing(any_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(any_settings)
-    documents = [document(tmp_path, lines_for(100 + n), f"通知{n}.txt") for n in range(20)]
+    documents = [document(storage, tmp_path, lines_for(100 + n), f"通知{n}.txt") for n in range(20)]
     with ThreadPoolExecutor(max_workers=20) as pool:
         prefixes = list(pool.map(lambda item: publish(storage, *item, APPROVE, CATALOGUE), documents))
     assert len(set(prefixes)) == 20
@@ -176,7 +170,7 @@ def test_status_change_and_withdrawal(any_settings: Settings, tmp_path: Path) ->
 def test_feed_links_are_absolute_under_the_public_base_url(local_settings: Settings, tmp_path: Path) -> None:
     storage = open_storage(local_settings)
     catalogue = CATALOGUE.model_copy(update={"public_base_url": "https://smzt.example.gov.cn/gkml"})
-    claim, check = document(tmp_path, lines_for(12), "通知12.txt")
+    claim, check = document(storage, tmp_path, lines_for(12), "通知12.txt")
     prefix = publish(storage, claim, check, APPROVE, catalogue)
     feed = ElementTree.fromstring(storage.public.get(FEED_KEY))
     base = "https://smzt.example.gov.cn/gkml/"

@@ -3,8 +3,6 @@ keep the suite fast on 2 cores) and the corpus embeddings."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gongkai.models.data import EmbeddingCache, Example, examples_from_jsonl
