@@ -2,7 +2,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench
+.PHONY: setup starter-model run test bench
 
 $(STAMP): pyproject.toml scripts/install-system-packages.sh
 	bash scripts/install-system-packages.sh
@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml scripts/install-system-packages.sh
 
 setup: $(STAMP)
 
-run: setup
+# The first review form already shows a suggestion: a model trained on the starter corpus (models/corpus),
+# unless a version is promoted already (then nothing is done).
+starter-model: setup
+	HF_HUB_OFFLINE=1 $(VENV)/bin/gongkai train --starter
+
+run: starter-model
 	$(VENV)/bin/gongkai up
 
 test: setup

@@ -11,7 +11,7 @@ import argparse
 import time
 from dataclasses import replace
 
-from gongkai.settings import DEV_CORPUS as CORPUS
+from gongkai.settings import DEV_CORPUS
 from gongkai.settings import HELD_OUT_CORPUS as HELD_OUT
 
 TARGET_MACRO_F1 = 0.95
@@ -33,7 +33,7 @@ def main() -> None:
     settings = Settings()
     choice = EncoderChoice.from_settings(settings)
     encoder = Encoder(replace(choice, int8=False) if args.fp32 else choice)
-    report = evaluate(examples_from_jsonl(CORPUS), embedding_cache(encoder, settings), load_catalogue(),
+    report = evaluate(examples_from_jsonl(DEV_CORPUS), embedding_cache(encoder, settings), load_catalogue(),
                       examples_from_jsonl(HELD_OUT))
     print(format_report(report))
     measured = [("5-fold", report.category_model, report.category_baseline)]

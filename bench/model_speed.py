@@ -21,13 +21,12 @@ from gongkai.settings import DEV_CORPUS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for bench.corpus_accuracy
 
-CORPUS = DEV_CORPUS
 DOCUMENTS = 20
 
 
 def documents(length: int, count: int = DOCUMENTS) -> list[str]:
     """Real corpus text cut (or joined) to `length` characters, different documents each."""
-    texts = [json.loads(line)["text"] for line in CORPUS.open(encoding="utf-8")]
+    texts = [json.loads(line)["text"] for line in DEV_CORPUS.open(encoding="utf-8")]
     joined = "\n".join(texts)
     return [joined[i * length : (i + 1) * length] for i in range(count)]
 
@@ -88,10 +87,10 @@ def check_peak_rss_mib() -> float:
     from gongkai.models.training import embedding_cache, train
     from gongkai.settings import Settings
 
-    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    records = [json.loads(line) for line in DEV_CORPUS.open(encoding="utf-8")]
     with tempfile.TemporaryDirectory() as folder:
         store = ModelStore(Path(folder) / "store")
-        examples = [e for e in examples_from_jsonl(CORPUS) if e.category]
+        examples = [e for e in examples_from_jsonl(DEV_CORPUS) if e.category]
         chosen = [e for e in examples if e.category == "主动公开"][:20] + [e for e in examples if e.category == "不予公开"][:20]
         settings = Settings()
         cache = embedding_cache(shared_encoder(EncoderChoice.from_settings(settings)), settings)

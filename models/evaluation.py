@@ -17,7 +17,7 @@ import numpy as np
 from gongkai.catalogue import Catalogue
 from gongkai.document.labels import CATEGORIES, ON_REQUEST
 from gongkai.models.data import EmbeddingCache, Example, Prepared, prepare
-from gongkai.models.heads import MIN_CLASS_EXAMPLES, fit_category_head, fit_topic_head, topic_descriptions
+from gongkai.models.heads import MIN_CLASS_EXAMPLES, CategoryHead, fit_category_head, fit_topic_head, topic_descriptions
 from gongkai.models.rules import apply_rules
 
 FOLDS = 5
@@ -52,19 +52,22 @@ class HeldOutReport:
 
 @dataclass
 class EvaluationReport:
+    """What evaluate() measured; the cross-validated parts are None when it was asked to skip them (training
+    with a fixed evaluation set: the gate measures on that set only)."""
+
     documents: int
     labelled: dict[str, int]
-    category_model: ClassifierReport
-    category_baseline: ClassifierReport
+    category_model: ClassifierReport | None
+    category_baseline: ClassifierReport | None
     topic_zero_shot: dict[str, Any]
     topic_learned: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     held_out: HeldOutReport | None = None
 
     def metrics(self) -> dict[str, float | None]:
-        held_out = self.held_out
-        return {"category_macro_f1": self.category_model.macro_f1, "category_ece": self.category_model.ece,
-                "baseline_macro_f1": self.category_baseline.macro_f1,
+        held_out, model, baseline = self.held_out, self.category_model, self.category_baseline
+        return {"category_macro_f1": model.macro_f1 if model else None, "category_ece": model.ece if model else None,
+                "baseline_macro_f1": baseline.macro_f1 if baseline else None,
                 "held_out_macro_f1": held_out.model.macro_f1 if held_out else None,
                 "held_out_baseline_macro_f1": held_out.baseline.macro_f1 if held_out else None,
                 "topic_zero_shot_accuracy": self.topic_zero_shot.get("model_accuracy"),
@@ -121,9 +124,10 @@ class CategoryPredictions:
     baseline_confidence: list[float] = field(default_factory=list)
 
     def add(self, train: list[Prepared], train_labels: list[str], train_vectors: np.ndarray,
-            test: list[Prepared], test_vectors: np.ndarray) -> None:
-        """Fit the model (heads + rules) and the baseline on the same training documents; predict the test ones."""
-        head = fit_category_head(train_vectors, [p.model_text for p in train], train_labels)
+            test: list[Prepared], test_vectors: np.ndarray, head: CategoryHead | None = None) -> None:
+        """Fit the model (heads + rules) and the baseline on the same training documents; predict the test ones.
+        `head`, when given, is the model already fitted on exactly these training documents."""
+        head = head or fit_category_head(train_vectors, [p.model_text for p in train], train_labels)
         for prepared, row in zip(test, head.probabilities(test_vectors, [p.model_text for p in test])):
             learned = dict(zip(head.classes, row))
             outcome = apply_rules({c: float(learned.get(c, 0.0)) for c in CATEGORIES},
@@ -161,13 +165,15 @@ def evaluate_category(prepared: list[Prepared], labels: list[str], vectors: np.n
 
 
 def evaluate_category_held_out(train: list[Prepared], train_labels: list[str], train_vectors: np.ndarray,
-                               test: list[Prepared], test_labels: list[str], test_vectors: np.ndarray
+                               test: list[Prepared], test_labels: list[str], test_vectors: np.ndarray,
+                               head: CategoryHead | None = None
                                ) -> tuple[ClassifierReport, ClassifierReport, dict[str, dict[str, int]]]:
-    """Fit on all training documents, measure on documents neither has seen. The scores cover the learned
-    categories; documents of the others (依申请公开) are counted by what the model suggested for them."""
+    """Fit on all training documents (or take `head`, fitted on them), measure on documents neither has seen.
+    The scores cover the learned categories; documents of the others (依申请公开) are counted by what the
+    model suggested for them."""
     train, train_labels, train_vectors, learned = _learned_only(train, train_labels, train_vectors)
     predictions = CategoryPredictions()
-    predictions.add(train, train_labels, train_vectors, test, test_vectors)
+    predictions.add(train, train_labels, train_vectors, test, test_vectors, head)
     keep = [i for i, label in enumerate(test_labels) if label in learned]
     scored = CategoryPredictions(*([values[i] for i in keep] for values in (
         predictions.model, predictions.model_confidence, predictions.baseline, predictions.baseline_confidence)))
@@ -229,20 +235,24 @@ def _accuracy(truth: list[str], predicted: list[str]) -> float | None:
 
 
 def evaluate(examples: list[Example], cache: EmbeddingCache, catalogue: Catalogue,
-             held_out: list[Example] | None = None) -> EvaluationReport:
-    """Cross-validation on `examples`; with `held_out`, also fitted on all of them and measured on those."""
+             held_out: list[Example] | None = None, cross_validate: bool = True,
+             category_head: CategoryHead | None = None) -> EvaluationReport:
+    """Cross-validation on `examples` (unless `cross_validate` is False); with `held_out`, also fitted on all
+    of them — or `category_head`, already fitted on them — and measured on those."""
     prepared = [prepare(example.text) for example in examples]
     vectors = cache.embed([p.model_text for p in prepared])
     labelled = [i for i, example in enumerate(examples) if example.category]
     labels = [examples[i].category for i in labelled]
-    model, baseline = evaluate_category([prepared[i] for i in labelled], labels, vectors[labelled])
+    model, baseline = (evaluate_category([prepared[i] for i in labelled], labels, vectors[labelled])
+                       if cross_validate else (None, None))
     mapped = [i for i, example in enumerate(examples) if example.topic]
     zero_shot = evaluate_topic_zero_shot([prepared[i] for i in mapped], [examples[i].topic for i in mapped],
                                          vectors[mapped], cache, catalogue)
     zero_shot["with_source_topic"] = sum(1 for example in examples if example.source_topic)
     sourced = [i for i, example in enumerate(examples) if example.source_topic]
-    learned_topics = evaluate_topic_learned([prepared[i] for i in sourced], [examples[i].source_topic for i in sourced],
-                                            vectors[sourced], cache)
+    learned_topics = (evaluate_topic_learned([prepared[i] for i in sourced], [examples[i].source_topic for i in sourced],
+                                             vectors[sourced], cache) if cross_validate
+                      else {"documents": 0, "model_accuracy": None, "baseline_accuracy": None, "classes": {}})
     notes = []
     if Counter(labels)[ON_REQUEST] < MIN_CLASS_EXAMPLES:
         notes.append(f"依申请公开 只有 {Counter(labels)[ON_REQUEST]} 个已标注样本，模型不学习该类；仅当规则触发（含身份证号/"
@@ -250,12 +260,12 @@ def evaluate(examples: list[Example], cache: EmbeddingCache, catalogue: Catalogu
                      "examples (public documents rarely are): the model does not learn it; it is suggested only "
                      "by rule (personal data identifying a person, 条例 第十五条).")
     report = EvaluationReport(len(examples), dict(Counter(labels)), model, baseline, zero_shot, learned_topics, notes)
-    if held_out:
-        test = [prepare(example.text) for example in held_out if example.category]
+    test = [prepare(example.text) for example in held_out or [] if example.category]
+    if test:  # an evaluation set without a labelled document measures nothing (the gate then refuses)
         test_labels = [example.category for example in held_out if example.category]
         report.held_out = HeldOutReport(len(held_out), dict(Counter(test_labels)), *evaluate_category_held_out(
             [prepared[i] for i in labelled], labels, vectors[labelled],
-            test, test_labels, cache.embed([p.model_text for p in test])))
+            test, test_labels, cache.embed([p.model_text for p in test]), category_head))
     return report
 
 
@@ -269,9 +279,10 @@ def _format_category(result: ClassifierReport) -> list[str]:
 
 
 def format_report(report: EvaluationReport) -> str:
-    lines = [f"文档 documents: {report.documents}; 已标注 labelled: {report.labelled}",
-             f"类别 category, {FOLDS}-fold stratified (seed {SEED}), label lines removed:"]
-    lines += _format_category(report.category_model) + _format_category(report.category_baseline)
+    lines = [f"文档 documents: {report.documents}; 已标注 labelled: {report.labelled}"]
+    if report.category_model and report.category_baseline:
+        lines.append(f"类别 category, {FOLDS}-fold stratified (seed {SEED}), label lines removed:")
+        lines += _format_category(report.category_model) + _format_category(report.category_baseline)
     if report.held_out:
         held_out = report.held_out
         lines.append(f"类别 category, held out: fitted on all {sum(report.labelled.values())} labelled documents, "

@@ -14,21 +14,19 @@ import numpy as np
 
 from gongkai.catalogue import Catalogue, load_catalogue
 from gongkai.document.check import DocumentCheck, Suggestion
-from gongkai.document.checks import Problem, Severity
 from gongkai.document.elements import DocumentElements
 from gongkai.document.labels import CATEGORIES
 from gongkai.document.pii import PersonalData
-from gongkai.models.data import prepare_checked
+from gongkai.models.data import Prepared, prepare_checked
 from gongkai.models.features import sentence_spans
 from gongkai.models.heads import CategoryHead, TopicHead, fit_topic_head, topic_descriptions
 from gongkai.models.rules import apply_rules
 
 if TYPE_CHECKING:
-    from gongkai.models.encoder import Encoder, EncoderChoice
+    from gongkai.models.encoder import Encoder, EncoderChoice, SpanVectors
     from gongkai.models.store import ModelStore
     from gongkai.settings import Settings
 
-CONFIDENT = 0.8  # a suggestion at least this confident that disagrees with the label is worth a warning
 EVIDENCE_SENTENCES = 2
 _QUOTE_CHARS = 60
 
@@ -45,9 +43,17 @@ class Suggester:
     def suggest(self, masked_text: str, elements: DocumentElements,
                 personal_data: list[PersonalData] | None = None) -> Suggestion:
         """`masked_text` and `elements` as gongkai.document.check produces them; the label is removed here."""
-        prepared = prepare_checked(masked_text, elements, personal_data or [])
-        spans = sentence_spans(prepared.model_text)
-        vectors = self.encoder.embed_spans(prepared.model_text, spans)
+        return self.suggest_many([(masked_text, elements, personal_data or [])])[0]
+
+    def suggest_many(self, documents: list[tuple[str, DocumentElements, list[PersonalData]]]) -> list[Suggestion]:
+        """`suggest` for several documents, embedded in shared batches."""
+        prepared = [prepare_checked(text, elements, personal_data) for text, elements, personal_data in documents]
+        spans = [sentence_spans(document.model_text) for document in prepared]
+        vectors = self.encoder.embed_spans_many([(document.model_text, document_spans)
+                                                 for document, document_spans in zip(prepared, spans)])
+        return [self._suggestion(*arguments) for arguments in zip(prepared, spans, vectors)]
+
+    def _suggestion(self, prepared: Prepared, spans: list[tuple[int, int]], vectors: SpanVectors) -> Suggestion:
         why: list[str] = []
         category, category_confidence, rule_decided = self._category(vectors.document, vectors.spans, spans,
                                                                      prepared, why)
@@ -90,11 +96,8 @@ class Suggester:
 
     def add_to(self, report: DocumentCheck) -> None:
         """Fill the report's suggestion and warn when a confident one disagrees with the drafter's label."""
-        report.suggestion = self.suggest(report.text, report.elements, report.personal_data)
-        learned = self.category_head.classes if self.category_head else []
-        problem = suggestion_problem(report.suggestion, report.elements, learned)
-        if problem is not None:
-            report.problems.append(problem)
+        report.add_suggestion(self.suggest(report.text, report.elements, report.personal_data),
+                              self.category_head.classes if self.category_head else [])
 
 
 def promoted_suggester(settings: Settings) -> Suggester | None:
@@ -111,15 +114,17 @@ def promoted_suggester(settings: Settings) -> Suggester | None:
 def load_suggester(store: ModelStore, catalogue: Catalogue, choice: EncoderChoice | None = None,
                    encoder: Encoder | None = None) -> Suggester:
     """The promoted model version; without one, a zero-shot topic head and rules only for the category.
-    `encoder` is used as it is; else `choice` is loaded with the quantisation the version was trained with
-    (the heads only fit the embeddings they were trained on)."""
+    `encoder` is used as it is; else `choice` is loaded as the version was trained — the same quantisation,
+    the same number of tokens read — since the heads only fit the embeddings they were trained on."""
     from gongkai.models.encoder import shared_encoder
 
     stored = store.load_promoted()
     if encoder is None:
         assert choice is not None, "an encoder or the choice of one"
-        trained_int8 = stored.metadata.get("encoder", {}).get("int8") if stored else None
-        encoder = shared_encoder(replace(choice, int8=choice.int8 if trained_int8 is None else trained_int8))
+        trained = stored.metadata.get("encoder", {}) if stored else {}
+        # versions from before max_tokens was recorded read 4,096 tokens
+        encoder = shared_encoder(replace(choice, int8=trained.get("int8", choice.int8),
+                                         max_tokens=trained.get("max_tokens", 4096 if stored else choice.max_tokens)))
     if stored is not None:
         topic_head = TopicHead.from_arrays(stored.arrays)
         if set(topic_head.keys) == {topic.key for topic in catalogue.topics}:
@@ -131,23 +136,3 @@ def load_suggester(store: ModelStore, catalogue: Catalogue, choice: EncoderChoic
     vectors = encoder.embed(list(descriptions.values()), "query")
     topic_head = fit_topic_head(dict(zip(descriptions, vectors)))
     return Suggester(encoder, topic_head, catalogue, category_head, stored.version if stored else None)
-
-
-def suggestion_problem(suggestion: Suggestion, elements: DocumentElements,
-                       learned: list[str] | None = None) -> Problem | None:
-    """`suggestion_disagrees` (warning) when a confident suggestion names another category than the label.
-    A label the model has never learned (依申请公开, without examples) is contradicted only by a rule:
-    the model's confidence among the categories it knows says nothing about that one."""
-    label = elements.label.category if elements.label else None
-    if (label is None or suggestion.category is None or suggestion.category == label
-            or (suggestion.category_confidence or 0.0) < CONFIDENT):
-        return None
-    if learned is not None and label not in learned and not suggestion.rule_decided:
-        return None
-    confidence = f"{suggestion.category_confidence:.0%}"
-    return Problem(
-        "suggestion_disagrees", Severity.WARNING,
-        f"文件标注为{label}，但模型以 {confidence} 的置信度建议{suggestion.category}，请复核 / Labelled {label}, "
-        f"but the model suggests {suggestion.category} with {confidence} confidence: please double-check the label.",
-        "; ".join(suggestion.why[:2]) or None,
-    )

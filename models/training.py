@@ -24,7 +24,9 @@ from gongkai.models.data import (
 from gongkai.models.evaluation import EvaluationReport, evaluate
 from gongkai.models.heads import fit_category_head, fit_topic_head, topic_descriptions
 from gongkai.models.store import CROSS_VALIDATED_METRIC, HELD_OUT_METRIC, GateDecision, ModelStore
-from gongkai.settings import Settings
+from gongkai.settings import STARTER_CORPUS, Settings
+
+STARTER_EMBEDDINGS = STARTER_CORPUS / "embeddings"
 
 
 @dataclass
@@ -36,8 +38,9 @@ class TrainingResult:
 
 
 def embedding_cache(encoder, settings: Settings) -> EmbeddingCache:
-    """Embeddings of training texts kept beside the encoder cache: retraining embeds only what is new."""
-    return EmbeddingCache(encoder, settings.encoder_cache.parent / "embeddings")
+    """Embeddings of training texts kept beside the encoder cache: retraining embeds only what is new; those
+    of the starter corpus ship with it."""
+    return EmbeddingCache(encoder, settings.encoder_cache.parent / "embeddings", seeds=(STARTER_EMBEDDINGS,))
 
 
 def _same_text(text: str) -> str:
@@ -51,12 +54,15 @@ def train(examples: list[Example], evaluation_set: list[Example] | None, cache: 
     encoder = cache.encoder
     held_out_texts = {_same_text(example.text) for example in evaluation_set or []}
     training = [example for example in examples if _same_text(example.text) not in held_out_texts]
-    report = evaluate(training, cache, catalogue, evaluation_set or None)
     texts = [prepare(example.text).model_text for example in training]
     vectors = cache.embed(texts)
     labelled = [i for i, example in enumerate(training) if example.category]
     category_head = fit_category_head(vectors[labelled], [texts[i] for i in labelled],
                                       [training[i].category for i in labelled])
+    # with a fixed evaluation set the gate measures this very head there, and nothing else needs fitting;
+    # without one, versions are compared by cross-validation on their own training data
+    report = evaluate(training, cache, catalogue, evaluation_set or None, cross_validate=not evaluation_set,
+                      category_head=category_head)
     descriptions = topic_descriptions(catalogue)
     topic_head = fit_topic_head(dict(zip(descriptions, cache.embed(list(descriptions.values()), "query"))),
                                 vectors, [example.topic for example in training])

@@ -21,6 +21,9 @@ from gongkai.intake import Claim, Inbox
 from gongkai.settings import Settings
 from gongkai.storage import Storage
 
+# The whole local stack (`gongkai up`, its Prefect server, moto's S3 server) as fixtures for every test folder.
+pytest_plugins = ["tests.stack"]
+
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -108,7 +108,7 @@ def test_flows_use_the_compose_server_minio_and_the_mounted_folders(services: di
     flows = services["flows"]
     assert flows["build"] == {"context": ".", "dockerfile": "docker/Dockerfile"}
     assert (ROOT / flows["build"]["dockerfile"]).is_file()
-    assert flows["command"] == ["gongkai", "up"]
+    assert flows["command"] == ["sh", "-c", "gongkai train --starter; exec gongkai up"]
     env = environment(flows)
     assert env["PREFECT_API_URL"] == "http://prefect-server:4200/api"  # `up` reuses it instead of starting one
     assert {key: env[key] for key in ("GONGKAI_STORAGE", "GONGKAI_S3_ENDPOINT", "GONGKAI_INBOX", "GONGKAI_RETURNED",

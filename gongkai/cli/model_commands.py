@@ -17,6 +17,9 @@ def add_commands(subparsers) -> None:
     train.add_argument("--evaluate-on", type=Path, metavar="SOURCE",
                        help="启用前用于评估的固定文件集 / the fixed set a version is measured on before promotion "
                             "(default: GONGKAI_EVALUATION_SET)")
+    train.add_argument("--starter", action="store_true",
+                       help="只在尚无启用版本时训练（安装时运行）/ train only when no version is promoted yet: the "
+                            "starter model set-up leaves, from the starter corpus")
     train.add_argument("--json", action="store_true", help="print the result as JSON")
     train.set_defaults(handler=_train)
     evaluate = subparsers.add_parser("evaluate", help="五折交叉评估，与词法基线对比 / 5-fold evaluation next to a lexical baseline")
@@ -40,6 +43,13 @@ def _train(args: argparse.Namespace) -> int:
     from gongkai.storage import open_storage
 
     settings = Settings()
+    if args.starter:
+        from gongkai.models.store import ModelStore
+
+        promoted = ModelStore(settings.model_dir).promoted_version()
+        if promoted:
+            print(f"已有启用的模型版本 {promoted}，不再训练 / version {promoted} is promoted already: nothing to do")
+            return 0
     decisions = reviewed_examples(open_storage(settings)) if args.decisions else None
     result = train_from_settings(settings, args.sources, decisions, args.evaluate_on)
     if args.json:

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from gongkai import extractors
-from gongkai.document.checks import MARGINS, PART_NAMES, Problem, Severity, check_document, original_withheld_problem
+from gongkai.document.checks import (
+    MARGINS,
+    PART_NAMES,
+    Problem,
+    Severity,
+    check_document,
+    original_withheld_problem,
+    suggestion_problem,
+)
 from gongkai.document.elements import DocumentElements, parse_elements, secrecy_marking
 from gongkai.document.labels import PROACTIVE, LabelMention, find_mentions
 from gongkai.document.pii import PersonalData, find_personal_data, mask
@@ -70,6 +78,16 @@ class DocumentCheck:
     # Why the original file may not be published as it is ([]: it may); the masked text and HTML still can.
     original_withheld: list[str] = field(default_factory=list)
     suggestion: Suggestion | None = None  # filled by gongkai.models.suggest when a trained model is promoted
+
+    def add_suggestion(self, suggestion: Suggestion | None, learned: list[str]) -> None:
+        """The model's suggestion (None: no model promoted), and a warning when a confident one disagrees with
+        the drafter's label; `learned` are the categories the model has examples of."""
+        self.suggestion = suggestion
+        if suggestion is not None:
+            problem = suggestion_problem(suggestion.category, suggestion.category_confidence, suggestion.why,
+                                         suggestion.rule_decided, self.elements, learned)
+            if problem is not None:
+                self.problems.append(problem)
 
     @property
     def has_errors(self) -> bool:

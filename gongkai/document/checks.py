@@ -190,3 +190,25 @@ def original_withheld_problem(reasons: list[str]) -> Problem:
         "原件不会公开，只公开文字版和网页版：" + "；".join(reasons) + " / The original file will not be published, only "
         "its text and HTML renditions.",
     )
+
+
+CONFIDENT = 0.8  # a suggestion at least this confident that disagrees with the label is worth a warning
+
+
+def suggestion_problem(category: str | None, confidence: float | None, why: list[str], rule_decided: bool,
+                       elements: DocumentElements, learned: list[str] | None = None) -> Problem | None:
+    """`suggestion_disagrees` (warning) when a confident suggestion names another category than the label.
+    A label the model has never learned (依申请公开, without examples) is contradicted only by a rule:
+    the model's confidence among the categories it knows says nothing about that one."""
+    label = elements.label.category if elements.label else None
+    if label is None or category is None or category == label or (confidence or 0.0) < CONFIDENT:
+        return None
+    if learned is not None and label not in learned and not rule_decided:
+        return None
+    shown = f"{confidence:.0%}"
+    return Problem(
+        "suggestion_disagrees", Severity.WARNING,
+        f"文件标注为{label}，但模型以 {shown} 的置信度建议{category}，请复核 / Labelled {label}, but the model "
+        f"suggests {category} with {shown} confidence: please double-check the label.",
+        "; ".join(why[:2]) or None,
+    )

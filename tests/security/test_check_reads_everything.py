@@ -13,8 +13,18 @@ from pathlib import Path
 import pytest
 
 from gongkai.document.check import DocumentCheck, check_file
-from tests.security.hostile import (BANK_CARD, BODY, ID_DASHED, ID_NUMBER, ID_SPACED, MOBILE, PARTS, docx_with,
-                                    docx_with_embedded_object, pdf_with)
+from tests.security.hostile import (
+    BANK_CARD,
+    BODY,
+    ID_DASHED,
+    ID_NUMBER,
+    ID_SPACED,
+    MOBILE,
+    PARTS,
+    docx_with,
+    docx_with_embedded_object,
+    pdf_with,
+)
 
 pytestmark = pytest.mark.security
 TODAY = date(2026, 11, 25)

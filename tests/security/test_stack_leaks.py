@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_docx
-from tests.flows.conftest import GOOD, Stack, stack, stack_storage  # noqa: F401 - fixtures
 from tests.security.hostile import ID_NUMBER, MOBILE
+from tests.stack import GOOD, Stack
 
-pytestmark = [pytest.mark.security, pytest.mark.stack]
+pytestmark = pytest.mark.security
 FORM = {"topic": "社会救助", "reviewer": "李审核"}
 
 
@@ -32,7 +32,7 @@ def outputs(stack: Stack) -> bytes:
     return found + b"".join(log.read_bytes() for log in stack.logs)
 
 
-def test_links_hostile_parameters_and_names_leak_nothing(stack: Stack, stack_storage) -> None:  # noqa: ANN001, F811
+def test_links_hostile_parameters_and_names_leak_nothing(stack: Stack, stack_storage) -> None:  # noqa: ANN001
     from prefect.deployments import run_deployment
 
     from gongkai.flows.serve import DEPLOYMENT
@@ -66,8 +66,7 @@ def test_links_hostile_parameters_and_names_leak_nothing(stack: Stack, stack_sto
     assert metadata["original_name"] is None and metadata["original"] is None  # it holds a mobile number
 
 
-def test_a_draft_rewritten_after_the_check_publishes_what_was_reviewed(stack: Stack,  # noqa: F811
-                                                                       stack_storage) -> None:  # noqa: ANN001, F811
+def test_a_draft_rewritten_after_the_check_publishes_what_was_reviewed(stack: Stack, stack_storage) -> None:  # noqa: ANN001
     draft = write_docx(stack.workdir / "drafts" / "通知.docx", GOOD)
     reviewed = draft.read_bytes()
     (stack.inbox / "社救处").mkdir(parents=True, exist_ok=True)

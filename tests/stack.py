@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from gongkai.flows.serve import SERVING
 from gongkai.settings import DEV_CORPUS
 from tests.conftest import free_port, wait_for_http, write_docx
 
@@ -30,12 +33,11 @@ SECRET = ["机密★1年"] + GOOD[:1] + ["粤民发〔2026〕14号", "广东省�
 
 
 RETRAIN_SCHEDULE = "0 3 1 1 *"
-CORPUS = DEV_CORPUS
 
 
 def _corpus_sample(path: Path, per_category: int, last: bool = False) -> Path:
     """`per_category` real documents labelled 主动公开 and as many 不予公开, from the start or the end."""
-    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    records = [json.loads(line) for line in DEV_CORPUS.open(encoding="utf-8")]
     chosen = []
     for category in ("主动公开", "不予公开"):
         labelled = [r for r in records if r["label"] == category]
@@ -66,7 +68,7 @@ class Stack:
         self.process = subprocess.Popen([GONGKAI, "up"], cwd=self.workdir, env=self.env,
                                         stdout=log.open("wb"), stderr=subprocess.STDOUT)
         wait_for_http(f"{self.api_url}/health", self.process)
-        self.wait_for(lambda: "Your deployments are being served" in log.read_text(errors="replace"), 60,
+        self.wait_for(lambda: SERVING in log.read_text(errors="replace"), 60,
                       "the review flow to be served")
 
     def stop(self) -> None:
@@ -109,6 +111,17 @@ class Stack:
 
         resume_flow_run(run_id, run_input=form)
 
+    def resume_as_the_ui_does(self, run_id: Any, **form: Any) -> int:
+        """One POST to the API, no retries (the Prefect UI makes one call): its HTTP status."""
+        request = urllib.request.Request(f"{self.api_url}/flow_runs/{run_id}/resume", method="POST",
+                                         data=json.dumps({"run_input": form}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
     def wait_final(self, run_id: Any, seconds: float = 120) -> Any:
         result: list[Any] = []
 
@@ -133,13 +146,15 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, s3_endpoint: str) -> Iterator[Stack]:
+def stack(tmp_path: Path, s3_endpoint: str, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """`gongkai up` in tmp_path; a test marked `stack_env(NAME=value, …)` sets more of its environment."""
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     suffix = tmp_path.name.replace("_", "-").lower()[-20:]
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "GONGKAI_"))},
         "GONGKAI_PREFECT_PORT": str(port),
+        "GONGKAI_MODEL_PORT": str(free_port()),
         "GONGKAI_STORAGE": "s3",
         "GONGKAI_S3_ENDPOINT": s3_endpoint,
         "GONGKAI_S3_ACCESS_KEY": "testing",
@@ -157,6 +172,8 @@ def stack(tmp_path: Path, s3_endpoint: str) -> Iterator[Stack]:
         "GONGKAI_EVALUATION_SET": str(_corpus_sample(tmp_path / "evaluation.jsonl", 3, last=True)),
         "GONGKAI_RETRAIN_SCHEDULE": RETRAIN_SCHEDULE,
     }
+    if marker := request.node.get_closest_marker("stack_env"):
+        env.update(marker.kwargs)
     running = Stack(workdir=tmp_path, env=env, api_url=api_url)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -179,3 +196,14 @@ def stack_storage(stack: Stack) -> Any:
                                  s3_secret_key="testing", s3_region="us-east-1",
                                  public_bucket=env["GONGKAI_PUBLIC_BUCKET"],
                                  private_bucket=env["GONGKAI_PRIVATE_BUCKET"], data_dir=stack.workdir / "data"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks follow the fixtures: a test on the whole stack is `stack`, one in chromium is `browser`, so a
+    subset (`-m "not stack"`) can never miss one."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "stack" in fixtures:
+            item.add_marker(pytest.mark.stack)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
