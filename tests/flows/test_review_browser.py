@@ -1,7 +1,7 @@
 """A reviewer in a real browser: the Prefect UI's runs list → the waiting run → Resume → the typed form.
 
 Headless Debian chromium driven by Playwright's Python package (never `playwright install`), against the
-whole stack of tests/flows/conftest.py (`gongkai up`, its own Prefect server, moto's S3 server).
+whole stack of tests.stack.py (`gongkai up`, its own Prefect server, moto's S3 server).
 
 Selectors, from the live page: the form is Prefect's schema form inside the dialog (role "dialog"); each
 field is a `.schema-form-property` whose `.schema-form-property__label` holds the field's English title
@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import browser_page
-from tests.flows.conftest import GOOD, SECRET, Stack
+from tests.stack import GOOD, SECRET, Stack
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -63,6 +63,15 @@ def choose(page: Any, dialog: Any, title: str, value: str) -> None:
     expect(button).to_have_text(value)
 
 
+def reloaded_shows(page: Any, text: str) -> bool:
+    page.reload()
+    try:
+        expect(page.get_by_text(text, exact=True).first).to_be_visible(timeout=5_000)
+    except AssertionError:
+        return False
+    return True
+
+
 def open_review_form(page: Any) -> Any:
     page.get_by_role("button", name="Resume").click()
     dialog = page.get_by_role("dialog")
@@ -94,7 +103,8 @@ def test_reviewer_publishes_from_the_prefect_ui(stack: Stack, stack_storage: Any
     expect(dialog).to_be_hidden()
 
     assert stack.wait_final(run.id).state.name == "Completed"
-    expect(page.get_by_text("Completed", exact=True).first).to_be_visible()
+    # the UI polls: the page may still show the last state it fetched, so reload until it shows the new one
+    stack.wait_for(lambda: reloaded_shows(page, "Completed"), 60, "the run page to show Completed")
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.screenshot(path=DOCS / "review-run.png")
 

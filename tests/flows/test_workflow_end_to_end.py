@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.flows.conftest import GOOD, SECRET, UNLABELLED, Stack
+from tests.stack import GOOD, SECRET, UNLABELLED, Stack
 
 FORM = {"topic": "社会救助", "reviewer": "李审核"}
 
@@ -47,7 +47,7 @@ def test_three_documents_three_outcomes(stack: Stack, stack_storage) -> None:  #
 
     # the secret-marked document: no form input can publish it
     for category in ("主动公开", "依申请公开", "不予公开"):
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="'publish' is not one of"):  # the form does not offer it
             stack.resume(secret.id, decision="publish", category=category, reason="x", **FORM)
     stack.resume(secret.id, decision="record", category="不予公开", reason="涉密", **FORM)
     assert stack.wait_final(secret.id).state.name == "Completed"
@@ -65,7 +65,7 @@ def test_reason_is_required_unless_proactive(stack: Stack) -> None:
     [run] = stack.wait_for_runs(1, "Suspended")
     with pytest.raises(RuntimeError, match="reason|理由"):
         stack.resume(run.id, decision="record", category="依申请公开", **FORM)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="'主动公开' was expected"):  # only 主动公开 is published
         stack.resume(run.id, decision="publish", category="不予公开", reason="内部", **FORM)
 
 

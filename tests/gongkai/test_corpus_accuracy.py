@@ -9,12 +9,12 @@ from bench.corpus_accuracy import TARGETS, evaluate, outcomes
 from gongkai.document.elements import parse_elements
 from gongkai.settings import DEV_CORPUS
 
-CORPUS = DEV_CORPUS
+pytestmark = pytest.mark.slow  # renders and checks all 379 documents twice: a minute on 2 cores
 
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, dict[str, tuple[int, int]]]:
-    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    records = [json.loads(line) for line in DEV_CORPUS.open(encoding="utf-8")]
     return evaluate(records, show_misses=False)
 
 
@@ -28,7 +28,7 @@ def test_meets_target(results: dict[str, dict[str, tuple[int, int]]], fmt: str, 
 
 def test_targets_hold_on_flat_text_without_line_breaks() -> None:
     """OCR output and web copies often lose every line break: the parser must not depend on them."""
-    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    records = [json.loads(line) for line in DEV_CORPUS.open(encoding="utf-8")]
     agree = {key: [0, 0] for key in TARGETS}
     for record in records:
         elements = parse_elements(record["text"].replace("\n", ""))

@@ -31,7 +31,6 @@ from gongkai.storage import get_json, open_storage
 from tests.conftest import browser_page, claim_text
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = DEV_CORPUS
 SCREENSHOT = ROOT / "docs" / "html-rendition.png"
 RECORDS_WANTED = 3
 CATALOGUE = load_catalogue()
@@ -42,7 +41,7 @@ def pick_records() -> list[dict[str, Any]]:
     """The first publishable record of each source repository, in file order, three of them."""
     picked: list[dict[str, Any]] = []
     sources: set[str] = set()
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+    for line in DEV_CORPUS.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         source = record["source"].split(":", 1)[0]
         if (source in sources or not record.get("title") or not record.get("doc_number")

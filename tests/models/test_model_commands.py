@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+import pytest
+
 from gongkai.cli.model_commands import add_commands
 
 
@@ -30,12 +32,13 @@ def test_models_package_imports_nothing_heavy():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
 
 
+@pytest.mark.slow  # trains heads on the corpus
 def test_train_on_a_folder_stores_a_version(tmp_path, monkeypatch, capsys):
     from docx import Document
 
-    from tests.models.conftest import CORPUS
+    from gongkai.settings import DEV_CORPUS
 
-    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    records = [json.loads(line) for line in DEV_CORPUS.open(encoding="utf-8")]
     chosen = [r for r in records if r["label"] == "主动公开"][:8] + [r for r in records if r["label"] == "不予公开"][:8]
     folder = tmp_path / "labelled" / "social_assistance"
     folder.mkdir(parents=True)
@@ -71,11 +74,12 @@ def test_train_on_a_folder_stores_a_version(tmp_path, monkeypatch, capsys):
     assert suggestion["topic"] == "social_assistance" and suggestion["why"]
 
 
+@pytest.mark.slow  # trains heads on the corpus
 def test_evaluate_measures_documents_held_out_from_training(tmp_path, capsys):
     """Fitted on one part of the real corpus, measured on another part it never saw, next to the baseline."""
-    from tests.models.conftest import CORPUS
+    from gongkai.settings import DEV_CORPUS
 
-    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
+    records = [json.loads(line) for line in DEV_CORPUS.open(encoding="utf-8")]
     proactive = [r for r in records if r["label"] == "主动公开"]
     withheld = [r for r in records if r["label"] == "不予公开"]
     train, held_out = tmp_path / "train.jsonl", tmp_path / "held_out.jsonl"
