@@ -6,6 +6,8 @@ python-docx opens the package; the text is then read by one walk over the body X
 
 from __future__ import annotations
 
+import hashlib
+import html
 import io
 import re
 from pathlib import Path
@@ -13,14 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gongkai.extractors import OLE2_MAGIC
 from gongkai.extractors.base import Extracted, ExtractionLimits, Table
-from gongkai.extractors.safety import (
-    GuardedZip,
-    corrupt_file,
-    encrypted,
-    library_errors,
-    parse_xml,
-    unsafe_xml,
-)
+from gongkai.extractors.safety import GuardedZip, corrupt_file, encrypted, library_errors, parse_xml, unsafe_xml
 
 if TYPE_CHECKING:
     from lxml.etree import _Element as Element
@@ -92,9 +87,15 @@ _PART_KINDS = (
     (re.compile(r"^word/(footnotes|endnotes)\.xml$"), "notes"),
     (re.compile(r"^docProps/(core|app|custom)\.xml$"), "properties"),
 )
-_NOTE_TAGS = {f"{_W}comment", f"{_W}footnote", f"{_W}endnote"}
-_WORTH_READING = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|\d(?:[ -]?\d){10}")  # attributes that could say something
+_NOTE_PART = re.compile(r"^word/(comments|footnotes|endnotes)\.xml$")
+_NOTE_TAGS = (f"{_W}comment", f"{_W}footnote", f"{_W}endnote")
 _PICTURE_TEXT = ("descr", "title")
+# Everything textual in raw XML: text between tags (not blank), CDATA, comments, processing instructions …
+_XML_TEXT = re.compile(r">\s*([^<\s][^<]*)<")
+_XML_ASIDES = re.compile(r"<!\[CDATA\[(.*?)\]\]>|<!--(.*?)-->|<\?(.*?)\?>", re.DOTALL)
+# … and the attribute values that could say something: Chinese text, or eleven digits or more.
+_XML_VALUE = re.compile(r'="([^"<>]*?(?:[\u3400-\u9fff\uf900-\ufaff]|\d(?:[ -]?\d){10})[^"<>]*)"|'
+                        r"='([^'<>]*?(?:[\u3400-\u9fff\uf900-\ufaff]|\d(?:[ -]?\d){10})[^'<>]*)'")
 
 
 class _HiddenText:
@@ -112,9 +113,8 @@ class _HiddenText:
         for deleted in root.iter(f"{_W}del", f"{_W}moveFrom"):
             self.add("tracked_changes", ["".join(deleted.itertext())])
         self.add("field_codes", [code.text or "" for code in root.iter(f"{_W}instrText")])
-        for element in root.iter():
-            if isinstance(element.tag, str) and element.tag.endswith(("}docPr", "}cNvPr")):
-                self.add("alt_text", [element.get(name, "") for name in _PICTURE_TEXT])
+        for picture in root.iter("{*}docPr", "{*}cNvPr"):
+            self.add("alt_text", [picture.get(name, "") for name in _PICTURE_TEXT])
 
     def read_part(self, name: str, archive: GuardedZip) -> bool:
         """Read any other part of the package; False when it is not text gongkai can read (an embedded object,
@@ -123,26 +123,46 @@ class _HiddenText:
             return True
         if not name.endswith((".xml", ".rels", ".vml")):
             return False
-        from lxml import etree
-
-        # DTDs were refused for every part before python-docx opened the package; no entities, no network
-        root = etree.fromstring(archive.read(name), etree.XMLParser(resolve_entities=False, no_network=True))
         kind = next((kind for pattern, kind in _PART_KINDS if pattern.match(name)), "other_parts")
-        notes = [element for element in root.iter() if element.tag in _NOTE_TAGS]
-        if notes:  # comments and notes are paragraphs: a word split over runs is read whole
+        data = archive.read(name)
+        if _NOTE_PART.match(name):  # comments and notes are paragraphs: a word split over runs is read whole
+            from lxml import etree
+
+            # DTDs were refused for every part before python-docx opened the package; no entities, no network
+            root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
             reader = _BlockReader()
-            for note in notes:
+            for note in root.iter(*_NOTE_TAGS):
                 reader.read_blocks(note)
             self.add(kind, reader.lines)
-            return True
-        lines = []
-        for element in root.iter():
-            if not isinstance(element.tag, str):
-                continue
-            lines += [element.text or "", element.tail or ""]
-            lines += [value for value in element.attrib.values() if _WORTH_READING.search(value)]
-        self.add(kind, lines)
+        self.add(kind, _raw_text(data))  # and whatever else the part holds (authors, comments in the XML …)
         return True
+
+
+# The parts a template brings (styles, theme, numbering: most of a .docx's bytes) are the same in every
+# document made from it, so what they hold is read once per process. The key is the content's sha256, not the
+# zip's CRC-32: a forged part must not pass for the clean one it collides with.
+_READ_PARTS: dict[bytes, tuple[str, ...]] = {}
+_READ_PARTS_KEPT = 256
+
+
+def _raw_text(data: bytes) -> list[str]:
+    """Every piece of text in an XML part, read from the raw XML: a part's size, not its element count, sets
+    the cost (the styles and theme of a .docx hold thousands of elements and no words)."""
+    key = hashlib.sha256(data).digest()
+    found = _READ_PARTS.get(key)
+    if found is None:
+        found = tuple(_read_raw_text(data))
+        if len(_READ_PARTS) >= _READ_PARTS_KEPT:
+            del _READ_PARTS[next(iter(_READ_PARTS))]
+        _READ_PARTS[key] = found
+    return list(found)
+
+
+def _read_raw_text(data: bytes) -> list[str]:
+    text = data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8", errors="replace")
+    found = _XML_TEXT.findall(text) + [double or single for double, single in _XML_VALUE.findall(text)]
+    found += ["".join(groups) for groups in _XML_ASIDES.findall(text)]
+    return [html.unescape(piece) for piece in found]
 
 
 class _BlockReader:

@@ -74,12 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check(paths: list[Path], as_json: bool) -> int:
     from gongkai.document.check import check_file
-    from gongkai.models.suggest import promoted_suggester
+    from gongkai.models.store import ModelStore
     from gongkai.settings import Settings
 
     settings = Settings()
     today, limits = settings.current_date(), settings.extraction_limits()
-    suggester = promoted_suggester(settings)  # None without a promoted model: check stays model-free and fast
+    suggester = None
+    if ModelStore(settings.model_dir).promoted_version():  # without a model, check imports none of its code
+        from gongkai.models.suggest import promoted_suggester
+
+        suggester = promoted_suggester(settings)
     status = EXIT_OK
     for path in _files(paths):
         report = check_file(path, today, limits)

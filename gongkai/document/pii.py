@@ -98,6 +98,8 @@ def _group_runs(norm: str, shortest: int, longest: int) -> list[tuple[int, int, 
     of grouped numbers, that holds `shortest` to `longest` digits (an X only as the last one)."""
     found = []
     for run in _GROUPED.finditer(norm):
+        if run.end() - run.start() < shortest:  # most runs are a year or a clause number
+            continue
         groups = [(group.start(), group.end()) for group in _GROUP.finditer(norm, run.start(), run.end())]
         for first in range(len(groups)):
             length = 0
@@ -105,8 +107,10 @@ def _group_runs(norm: str, shortest: int, longest: int) -> list[tuple[int, int, 
                 length += groups[last][1] - groups[last][0]
                 if length > longest:
                     break
-                number = re.sub(r"[ -]", "", norm[groups[first][0] : groups[last][1]])
-                if length >= shortest and "X" not in number.upper()[:-1]:
+                if length < shortest:
+                    continue
+                number = norm[groups[first][0] : groups[last][1]].replace(" ", "").replace("-", "")
+                if "X" not in number.upper()[:-1]:
                     found.append((groups[first][0], groups[last][1], number))
     return found
 
