@@ -8,12 +8,16 @@ Imported only by that fork server, never by gongkai itself.
 
 from __future__ import annotations
 
+import encodings.idna  # noqa: F401 - a run's first connection (like those below: imported on first use, py-spy)
 import io
 from datetime import date
 
+import anyio._backends._asyncio  # noqa: F401 - the HTTP client's first event
 import docx
+import prefect._internal.observers  # noqa: F401 - suspending for review
 import prefect.task_engine  # noqa: F401 - Prefect imports these at a run's first task
 import prefect.utilities.visualization  # noqa: F401
+import rich._emoji_codes  # noqa: F401 - the first log line
 
 import gongkai.extractors.docx  # noqa: F401 - the reader most drafts need
 import gongkai.extractors.pdf  # noqa: F401
