@@ -24,7 +24,7 @@ from gongkai.document.interpretation import missing_interpretation
 from gongkai.document.labels import PROACTIVE
 from gongkai.flows.review_form import ReviewForm, review_form_for
 from gongkai.intake import Claim, read_snapshot
-from gongkai.models.client import ModelUnavailable, remote_suggestion
+from gongkai.models.client import ModelUnavailable, remote_suggestion, service_url
 from gongkai.outcomes import (
     RETURN,
     Decision,
@@ -55,7 +55,7 @@ def check_snapshot(claim: Claim, settings: Settings) -> DocumentCheck:
     check.sha256 = claim.sha256
     if not check.unreadable:
         try:
-            check.add_suggestion(*remote_suggestion(f"http://127.0.0.1:{settings.model_port}", check))
+            check.add_suggestion(*remote_suggestion(service_url(settings.model_port), check))
         except ModelUnavailable as unavailable:
             get_run_logger().warning("%s；本文件暂无模型建议 / reviewed without a suggestion", unavailable)
     return check

@@ -83,7 +83,7 @@ def start_service(name: str, command: list[str], health_url: str, log: Path,
     deadline = time.monotonic() + _SERVER_START_SECONDS
     while not answers(health_url):
         if process.poll() is not None or time.monotonic() > deadline:
-            stop_server(process)
+            stop_service(process)
             raise RuntimeError(f"{name}未能启动 / the {name} did not start: see {log}")
         time.sleep(0.5)
     return process
@@ -102,8 +102,10 @@ def start_model_service(settings: Settings, environment: dict[str, str]) -> subp
     """The one suggestion model of this host (gongkai.models.service), unless one answers already."""
     # Its OpenMP threads sleep when they wait: beside the flow runs and the Prefect server on busy cores,
     # spinning threads burnt more CPU than the model used (measured: 40 s for 30 documents instead of 15 s).
+    from gongkai.models.client import HEALTH_PATH, service_url
+
     return start_service("模型服务 suggestion model", [sys.executable, "-m", "gongkai.models.service"],
-                         f"http://127.0.0.1:{settings.model_port}/health",
+                         f"{service_url(settings.model_port)}{HEALTH_PATH}",
                          (settings.data_dir / "model-service.log").resolve(),
                          {**environment, "OMP_WAIT_POLICY": "PASSIVE"})
 
@@ -133,14 +135,14 @@ def use_warm_processes(preload: list[str]) -> None:
     flow_engine.multiprocessing = WarmMultiprocessing()  # type: ignore[assignment]
 
 
-def stop_server(server: subprocess.Popen[bytes]) -> None:
+def stop_service(process: subprocess.Popen[bytes]) -> None:
     try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
     except ProcessLookupError:
         pass  # already gone
     except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 class InboxWatcher(threading.Thread):
@@ -300,7 +302,7 @@ def up(settings: Settings) -> int:
         if review_files is not None:
             review_files.shutdown()
         for process in helpers:
-            stop_server(process)
+            stop_service(process)
     print("gongkai: stopped", flush=True)
     return 0
 

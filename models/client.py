@@ -8,11 +8,29 @@ import json
 import time
 import urllib.error
 import urllib.request
+from dataclasses import asdict, dataclass
 
 from gongkai.document.check import DocumentCheck, Suggestion
 
+SUGGEST_PATH = "/suggest"
+HEALTH_PATH = "/health"
 _ATTEMPTS = 5  # the service may be starting (up just started) or busy loading a newly promoted version
 _TIMEOUT_SECONDS = 120  # a batch of long documents on 2 busy cores
+
+
+@dataclass(frozen=True)
+class SuggestionRequest:
+    """What the model needs of a checked document: its masked body text, a secrecy marking found anywhere
+    in the file (the body alone may not show it), and the kinds of personal data found anywhere."""
+
+    text: str
+    secrecy: str | None
+    personal_data: list[str]
+
+
+def service_url(port: int) -> str:
+    """Where `gongkai up` serves the host's model (GONGKAI_MODEL_PORT)."""
+    return f"http://127.0.0.1:{port}"
 
 
 class ModelUnavailable(Exception):
@@ -22,9 +40,9 @@ class ModelUnavailable(Exception):
 def remote_suggestion(url: str, check: DocumentCheck) -> tuple[Suggestion | None, list[str]]:
     """(the suggestion or None without a promoted model, the categories the model learned). Retries a
     service that is starting or restarting with backoff; raises ModelUnavailable when it never answers."""
-    body = json.dumps({"text": check.text, "secrecy": check.elements.secrecy,
-                       "personal_data": sorted({item.kind for item in check.personal_data})}).encode()
-    request = urllib.request.Request(f"{url}/suggest", data=body, method="POST",
+    body = json.dumps(asdict(SuggestionRequest(check.text, check.elements.secrecy,
+                                               sorted({item.kind for item in check.personal_data})))).encode()
+    request = urllib.request.Request(f"{url}{SUGGEST_PATH}", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     attempt = 0
     while True:

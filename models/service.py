@@ -17,30 +17,19 @@ import queue
 import sys
 import threading
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from gongkai.document.elements import parse_elements
 from gongkai.document.pii import PersonalData
+from gongkai.models.client import HEALTH_PATH, SUGGEST_PATH, SuggestionRequest
 from gongkai.models.store import ModelStore
 from gongkai.models.suggest import Suggester, load_suggester
 from gongkai.settings import Settings
 
-SUGGEST_PATH = "/suggest"
-HEALTH_PATH = "/health"
 MAX_BATCH = 8  # documents embedded in one go when several wait
 _MAX_REQUEST_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class SuggestionRequest:
-    """What the model needs of a checked document: its masked body text, a secrecy marking found anywhere
-    in the file (the body alone may not show it), and the kinds of personal data found anywhere."""
-
-    text: str
-    secrecy: str | None
-    personal_data: list[str]
 
 
 class SuggestionService:
