@@ -70,13 +70,29 @@ class DisclosureLabel:
     start: int
     end: int
     line: str  # the whole line it stands on, for the reviewer
+    withheld_parts: tuple[str, ...] = ()
 
     @classmethod
     def from_mention(cls, mention: LabelMention, text: str) -> DisclosureLabel:
         line_start = text.rfind("\n", 0, mention.start) + 1
         line_end = text.find("\n", mention.end)
         return cls(mention.category, text[mention.start : mention.end], mention.value, mention.reason,
-                   mention.start, mention.end, text[line_start : line_end if line_end >= 0 else len(text)].strip())
+                   mention.start, mention.end, text[line_start : line_end if line_end >= 0 else len(text)].strip(),
+                   mention.withheld_parts)
+
+
+@dataclass(frozen=True)
+class AttachmentSection:
+    """An attachment printed in the file after the signature: from its 附件 / 附件2 line to the next one or
+    to the closing 版记."""
+
+    name: str  # 附件 when unnumbered, else 附件2
+    start: int
+    end: int
+
+    def is_named(self, part: str) -> bool:
+        """Whether a withheld part (附件: all of them; 附件2: this one) names this section."""
+        return part in ("附件", self.name) or (self.name == "附件" and part == "附件1")
 
 
 @dataclass
@@ -100,6 +116,13 @@ class DocumentElements:
     label: DisclosureLabel | None = None
     # Other labels in the document's own part that name a different category (label_conflict).
     conflicting_labels: list[DisclosureLabel] = field(default_factory=list)
+    # Parts a 主动公开 document withholds (（此件正文公开，附件不予公开）): 附件, 附件2 …; [] when none.
+    withheld_parts: list[str] = field(default_factory=list)
+    attachment_sections: list[AttachmentSection] = field(default_factory=list)
+
+    def withheld_sections(self) -> list[AttachmentSection]:
+        return [section for section in self.attachment_sections
+                if any(section.is_named(part) for part in self.withheld_parts)]
 
 
 @dataclass(frozen=True)
@@ -157,13 +180,18 @@ def parse_elements(text: str) -> DocumentElements:
         elements.signers = [name for name in re.split(r"[\s、,，]+", doc.original(signer, "names")) if name]
 
     mentions = [m for m in labels.find_mentions(doc.norm) if not _inside_incoming_form(doc, m.start)]
-    own = _own_mentions(doc, mentions, head_end)
+    sections = _attachment_sections(doc, head_end)
+    own = _own_mentions(doc, mentions, sections)
     signature = _signature_date(doc, own, head_end)
     elements.signed_date = signature.value if signature else None
+    elements.attachment_sections = sections
     if own:
         elements.label = DisclosureLabel.from_mention(own[0], text)
         elements.conflicting_labels = [DisclosureLabel.from_mention(m, text) for m in own[1:]
                                        if m.category != own[0].category]
+        if own[0].category == labels.PROACTIVE:
+            parts = [part for m in own if m.category == labels.PROACTIVE for part in m.withheld_parts]
+            elements.withheld_parts = list(dict.fromkeys(parts))
     elements.issuers = _issuers(doc, signature, elements.title)
     elements.attachments = _attachments(doc, signature)
     cc = _CC.search(doc.norm)
@@ -393,19 +421,72 @@ def _is_sentence_or_printing_date(doc: _Text, candidate: _DateMatch) -> bool:
     return bool(_SENTENCE_BEFORE.search(doc.norm[max(0, candidate.start - 4) : candidate.start]))
 
 
-def _own_mentions(doc: _Text, mentions: list[LabelMention], head_end: int) -> list[LabelMention]:
+def _own_mentions(doc: _Text, mentions: list[LabelMention], sections: list[AttachmentSection]) -> list[LabelMention]:
     """The labels that belong to this document, not to an attached draft or form.
 
-    Once the document has been signed (a first standalone date), a line 附件 / 附件2 on its own
-    starts an attachment: labels after it are the attachment's.
+    Once the document has been signed, a line 附件 / 附件2 on its own starts an attachment: labels in it are
+    the attachment's. GB/T 9704 puts the 版记 after the attachments, so a label in the closing block of the
+    file (next to 抄送 and the 印发 line, or a label line ending the file) is the document's again — unless it
+    stands right under a date, where an attached draft prints its own 附注.
     """
+    if not sections:
+        return mentions
+    closing = sections[-1].end
+    return [m for m in mentions if m.start < sections[0].start or m.start >= closing]
+
+
+def _attachment_sections(doc: _Text, head_end: int) -> list[AttachmentSection]:
+    """The attachments printed after the signature, each up to the next one; the last up to the closing 版记."""
     standalone = _standalone_dates(doc, head_end)
     if not standalone:
-        return mentions
-    attachment_start = next((line.start for line in doc.lines
-                             if line.start > standalone[0].end and _ATTACHMENT_HEADING.match(line.text)),
-                            len(doc.norm))
-    return [m for m in mentions if m.start < attachment_start]
+        return []
+    headings = [line for line in doc.lines if line.start > standalone[0].end and _ATTACHMENT_HEADING.match(line.text)]
+    if not headings:
+        return []
+    closing = _closing_block_start(doc, headings[-1].end)
+    ends = [heading.start for heading in headings[1:]] + [closing]
+    return [AttachmentSection(re.sub(r"[:：\s]", "", heading.text), heading.start, end)
+            for heading, end in zip(headings, ends)]
+
+
+# Lines of the 版记 (GB/T 9704 §7.4.5–7.4.6) and what may stand between them.
+_CLOSING_ANCHOR = re.compile(r"^(?:抄送|分送|抄报|发送|报送|主题词)[:：]|印发$|^共印\d+份")
+_CC_WORDS = ("抄送", "分送", "抄报", "发送", "报送")
+_ENDS_WITH_DATE = re.compile(f"(?:{_DATE.pattern})$")
+_FILLER = re.compile(r"^(?:[─━—_=\-~·.]{3,}|[-—–]?\d{1,3}[-—–]?)$")  # rules and page numbers
+
+
+def _closing_block_start(doc: _Text, after: int) -> int:
+    """Where the file's closing block begins: the last run of 版记 lines (抄送 and its wrapped lines, the 印发
+    line, rules, page numbers) and label lines, read up from the end of the file; len(text) when none."""
+    lines = [line for line in doc.lines if line and line.start >= after]
+    kinds: list[str] = []
+    in_cc = False
+    for index, line in enumerate(lines):
+        anchor = bool(_CLOSING_ANCHOR.search(line.text))
+        if anchor or (in_cc and len(line.text) <= 60):  # a 抄送 list wraps until its full stop
+            kinds.append("anchor")
+            in_cc = (line.text.startswith(_CC_WORDS) or not anchor) and not line.text.endswith(("。", "."))
+            continue
+        in_cc = False
+        if _FILLER.match(line.text):
+            kinds.append("filler")
+        elif _is_label_line(line) and not (index and _ENDS_WITH_DATE.search(lines[index - 1].text)):
+            kinds.append("label")
+        else:
+            kinds.append("other")
+    start = len(lines)
+    while start and kinds[start - 1] != "other":
+        start -= 1
+    if not {"anchor", "label"} & set(kinds[start:]):
+        return len(doc.norm)
+    return lines[start].start if start < len(lines) else len(doc.norm)
+
+
+def _is_label_line(line: _Line) -> bool:
+    """A line that is one disclosure label and nothing else: 公开方式：主动公开, （此件主动公开）."""
+    found = labels.find_mentions(line.text)
+    return len(found) == 1 and found[0].start == 0 and found[0].end >= len(line.text.rstrip("。."))
 
 
 def _signature_date(doc: _Text, own_mentions: list[LabelMention], head_end: int) -> _DateMatch | None:

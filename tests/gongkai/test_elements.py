@@ -154,3 +154,65 @@ def test_a_recipient_list_wrapped_over_printed_lines_is_whole():
     # a line above the list that is not under a title is not taken into it
     plain = parse_elements("广东省民政厅\n各地级以上市民政局：\n请做好低保工作。\n")
     assert plain.recipients == "各地级以上市民政局"
+
+
+# Issue 11: GB/T 9704-2012 puts the 版记 (抄送, 印发机关和印发日期) after the attachments, and Guangdong and
+# Guangzhou departments print the label there (公开方式：主动公开 above 抄送). Layout written for these tests.
+WITH_ATTACHMENTS = """\
+广东省民政厅文件
+粤民函〔2026〕31号
+广东省民政厅关于印发某某办法和某某名单的通知
+各地级以上市民政局：
+　　现将《某某办法》和某某名单印发给你们，请遵照执行。
+附件：1.某某办法
+　　　2.某某名单
+广东省民政厅
+2026年3月5日
+附件1
+某某办法
+第一条　为了规范某某工作，制定本办法。
+第二条　本办法自印发之日起施行。
+附件2
+某某名单
+张某某　广州市天河区某某街道
+"""
+CLOSING = "抄送：民政部，省财政厅，\n　　省审计厅。\n广东省民政厅办公室　　　　　　　　2026年3月6日印发\n"
+
+
+@pytest.mark.parametrize("label", ["公开方式：主动公开", "公开方式:主动公开", "信息公开选项：主动公开", "（此件主动公开）",
+                                   "此件主动公开"])
+def test_a_label_in_the_closing_block_after_two_attachments_is_the_documents(label: str) -> None:
+    elements = parse_elements(WITH_ATTACHMENTS + f"{label}\n" + CLOSING)
+    assert elements.label is not None and elements.label.category == PROACTIVE
+    assert [section.name for section in elements.attachment_sections] == ["附件1", "附件2"]
+    assert elements.signed_date == date(2026, 3, 5) and elements.printed_date == date(2026, 3, 6)
+
+
+def test_a_label_as_the_files_last_line_after_the_attachments_is_the_documents() -> None:
+    elements = parse_elements(WITH_ATTACHMENTS + "————————————\n公开方式：主动公开\n")
+    assert elements.label is not None and elements.label.category == PROACTIVE
+
+
+def test_a_withholding_label_in_the_closing_block_is_the_documents() -> None:
+    elements = parse_elements(WITH_ATTACHMENTS + "公开方式：不予公开\n" + CLOSING)
+    assert elements.label is not None and elements.label.category == WITHHELD
+
+
+def test_a_label_under_an_attached_drafts_date_stays_the_drafts_even_above_the_closing_block() -> None:
+    draft = (WITH_ATTACHMENTS.replace("附件2\n某某名单\n张某某　广州市天河区某某街道\n", "")
+             + "广东省人民政府\n2026年3月1日\n（此件主动公开）\n" + CLOSING)
+    assert parse_elements(draft).label is None
+    closing_label = draft.replace(CLOSING, "公开方式：依申请公开\n" + CLOSING)
+    elements = parse_elements(closing_label)
+    assert elements.label is not None and elements.label.category == ON_REQUEST
+    assert elements.conflicting_labels == []  # the draft's label is not the document's, so no conflict
+
+
+def test_a_partial_note_names_the_withheld_attachment_and_its_text() -> None:
+    text = WITH_ATTACHMENTS + "（此件正文公开，附件2不予公开）\n" + CLOSING
+    elements = parse_elements(text)
+    assert elements.label is not None and elements.label.category == PROACTIVE
+    assert elements.withheld_parts == ["附件2"]
+    [section] = elements.withheld_sections()
+    assert section.name == "附件2" and "张某某" in text[section.start : section.end]
+    assert "抄送" not in text[section.start : section.end] and "第一条" not in text[section.start : section.end]
