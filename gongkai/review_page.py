@@ -29,6 +29,7 @@ def review_page(claim: Claim, check: DocumentCheck, original_link: str, today: d
         ("公开属性 label", f"**{text(report['label'])}** — 原文 line: “{text(report['label_line'])}”" if report["label"]
          else "**未标注 none**"),
         ("理由 reason", text(report["label_reason"] or "")),
+        ("不公开部分 withheld", _withheld(check)),
         ("公开期限 deadline", _deadline(check, today)),
         ("其他部分 other parts", "、".join(PART_NAMES[part] for part in check.hidden_parts)
          + "（已检查 all checked）" if check.hidden_parts else None),
@@ -70,6 +71,17 @@ def fenced(block: str) -> list[str]:
     longest = max((len(run) for run in re.findall(r"`+", block)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence, block, fence]
+
+
+def _withheld(check: DocumentCheck) -> str | None:
+    """What a partly public document leaves out of every public file, and how much text that is."""
+    if not check.elements.withheld_parts:
+        return None
+    found = check.elements.withheld_sections()
+    cut = sum(section.end - section.start for section in found)
+    where = (f"已从公开文本中删去 {'、'.join(section.name for section in found)}（{cut} 字）/ {cut} characters left out "
+             "of the published text" if found else "文件中未找到，公开文本未删减 / not found in the file: nothing left out")
+    return f"**{text('、'.join(check.elements.withheld_parts))}** — {where}"
 
 
 def _deadline(check: DocumentCheck, today: date) -> str | None:

@@ -89,6 +89,14 @@ class DocumentCheck:
             if problem is not None:
                 self.problems.append(problem)
 
+    def public_text(self) -> str:
+        """The masked text as it may be published: each withheld attachment replaced by a line saying so."""
+        text, end = [], 0
+        for section in self.elements.withheld_sections():
+            text += [self.text[end : section.start], f"（{section.name}不予公开）\n"]
+            end = section.end
+        return "".join(text) + self.text[end:]
+
     @property
     def has_errors(self) -> bool:
         return any(problem.severity is Severity.ERROR for problem in self.problems)
@@ -119,6 +127,7 @@ class DocumentCheck:
             "label_text": label.text if label else None,
             "label_line": label.line if label else None,
             "label_reason": label.reason if label else None,
+            "withheld_parts": elements.withheld_parts,
             "pii": [{"kind": p.kind, "masked": p.masked, "start": p.start, "end": p.end, "part": p.part}
                     for p in self.personal_data],
             "suggestion": self.suggestion.to_json() if self.suggestion else None,
@@ -160,7 +169,12 @@ def check_extracted(extracted: Extracted, today: date) -> DocumentCheck:
                            page_count=extracted.page_count, ocr_pages=extracted.ocr_pages,
                            hidden_parts=sorted(extracted.hidden_parts), unread_parts=extracted.unread_parts)
     report.original_withheld = original_withheld(report)
-    report.problems = check_document(elements, personal_data, publish_deadline, today, secrecy_part, labels_elsewhere)
+    # personal data in an attachment that is not published is no reason to hold the rest back
+    withheld = elements.withheld_sections()
+    published_data = [item for item in personal_data if item.part is not None
+                      or not any(section.start <= item.start < section.end for section in withheld)]
+    report.problems = check_document(elements, published_data, publish_deadline, today, secrecy_part,
+                                     labels_elsewhere)
     if elements.label and elements.label.category == PROACTIVE and report.original_withheld:
         report.problems.append(original_withheld_problem(report.original_withheld))
     report.problems += _extraction_notes(extracted)
@@ -191,6 +205,10 @@ def original_withheld(report: DocumentCheck) -> list[str]:
     if traces:
         reasons.append(f"文件含有{'、'.join(traces)}，请接受修订、删除批注后重新提交 / the file keeps editing traces: accept "
                        "the changes and delete the comments, then submit it again")
+    if report.elements.withheld_parts:
+        parts = "、".join(report.elements.withheld_parts)
+        reasons.append(f"{parts}不予公开，原件无法拆分，只公开其余部分的文字版和网页版 / {parts} is withheld and the "
+                       "original cannot be split: only the text and HTML of the public part are published")
     if report.personal_data:
         reasons.append("文件含有个人信息，只公开已遮盖的文字版 / the file holds personal data: only the masked text is "
                        "published")

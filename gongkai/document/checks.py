@@ -74,6 +74,24 @@ def check_document(elements: DocumentElements, personal_data: list[PersonalData]
     category = elements.label.category if elements.label else None
     if category == PROACTIVE:
         problems += _proactive_problems(elements, personal_data)
+    if elements.title is None:
+        problems.append(Problem(
+            "title_missing", Severity.WARNING,
+            "未找到标题（名称），发布前须由审核人在审核表中填写 / No title found: the reviewer must enter it on the "
+            "review form before the item can be published.",
+        ))
+    missing = [part for part in elements.withheld_parts
+               if not any(section.is_named(part) for section in elements.attachment_sections)]
+    if missing:
+        names = "、".join(missing)
+        problems.append(Problem(
+            "withheld_part_not_found", Severity.WARNING,
+            f"标注{names}不予公开，但文件中没有找到单独成页、以“{missing[0]}”一行开头的{names}；如附件在本文件中，"
+            f"请退回起草处室按 GB/T 9704 编排，否则其文字会随正文公开 / {names} is marked as withheld but no "
+            f"attachment starting with a line “{missing[0]}” was found in the file: if it is in this file, return "
+            "it so the drafter lays it out on its own page, or its text is published with the body.",
+            elements.label.line if elements.label else None,
+        ))
     if elements.doc_number is None:
         problems.append(Problem(
             "doc_number_missing", Severity.WARNING,

@@ -45,6 +45,7 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
     """
     sha256 = base["sha256"]
     signed = check.elements.signed_date
+    text = check.public_text()  # withheld attachments left out
     now = now_iso()
     index_no = allocate_index_number(storage, catalogue.organisation_code, (signed or china_date(now)).year, sha256)
     prefix = item_prefix(index_no)
@@ -62,7 +63,7 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
         **base,
         "schema_version": SCHEMA_VERSION,
         "index_no": index_no,
-        "summary": summarise(check.text, check.elements.body_start, base.get("title")),
+        "summary": summarise(text, check.elements.body_start, base.get("title")),
         "content_body_start": check.elements.body_start,
         "original": f"original.{extension}" if not check.original_withheld else None,
         "original_withheld": check.original_withheld,
@@ -93,10 +94,10 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
         metadata["interpretation_of"] = policy["index_no"]
     if interpretation:
         metadata["interpretation"] = interpretation["index_no"]
-    files = {"content.txt": (check.text.encode(), "text/plain; charset=utf-8")}
+    files = {"content.txt": (text.encode(), "text/plain; charset=utf-8")}
     if metadata["original"]:
         files[metadata["original"]] = (original, CONTENT_TYPES.get(extension, "application/octet-stream"))
-    _write_item(storage.public, prefix, metadata, files, check.text, keep, now)
+    _write_item(storage.public, prefix, metadata, files, text, keep, now)
     # the other side of a policy–interpretation pair points back (seed 三(一): published together)
     if policy and policy.get("interpretation") != index_no:
         _rewrite(storage.public, {**policy, "interpretation": index_no}, now)

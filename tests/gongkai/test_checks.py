@@ -113,3 +113,36 @@ def test_json_contract_fields() -> None:
     assert data["label"] == "主动公开" and data["label_text"] == "（此件主动公开）"
     assert data["signed_date"] == "2026-03-05" and data["doc_number"] == "粤民发〔2026〕12号"
     assert data["issuer"] == "广东省民政厅" and data["suggestion"] is None
+
+
+# Issue 11: partly public documents and documents without a title line (generated text).
+PARTIAL = ("广东省民政厅文件\n粤民函〔2026〕31号\n广东省民政厅关于公布某某名单的通知\n各地级以上市民政局：\n现将名单印发给你们。\n"
+           "附件：1.某某办法\n　　　2.某某名单\n广东省民政厅\n2026年3月5日\n（此件主动公开，附件2不予公开）\n附件1\n某某办法\n第一条　本办法公开施行。\n"
+           "附件2\n某某名单\n张某某　身份证号 11010519491231002X\n抄送：民政部。\n广东省民政厅办公室 2026年3月6日印发")
+
+
+def test_personal_data_in_a_withheld_attachment_does_not_stop_the_public_part() -> None:
+    report = check_extracted(Extracted(format="txt", lines=PARTIAL.split("\n")), TODAY)
+    assert report.to_json()["label"] == "主动公开" and report.to_json()["withheld_parts"] == ["附件2"]
+    assert {p.code: p.severity.value for p in report.problems} == {"original_withheld": "warning"}
+    assert any("附件2不予公开" in reason for reason in report.original_withheld)
+    public = report.public_text()
+    assert "张某某" not in public and "某某名单\n张" not in public and "（附件2不予公开）" in public
+    assert "第一条　本办法公开施行。" in public and "抄送：民政部。" in public
+
+
+def test_the_same_personal_data_outside_the_withheld_part_is_an_error() -> None:
+    moved = PARTIAL.replace("第一条　本办法公开施行。", "第一条　联系人张某某 11010519491231002X。")
+    assert codes(Extracted(format="txt", lines=moved.split("\n")))["pii_id_number"] == "error"
+
+
+def test_a_withheld_attachment_not_in_the_file_is_for_the_reviewer() -> None:
+    problems = codes(document(label="（此件正文公开，附件不予公开）"))
+    # the original stays private too: gongkai cannot tell an attachment it did not find from one not there
+    assert problems == {"withheld_part_not_found": "warning", "original_withheld": "warning"}
+
+
+def test_a_document_without_a_title_line_warns() -> None:
+    report = check_extracted(document(title="", header=""), TODAY)
+    assert report.elements.title is None
+    assert {"title_missing": "warning"}.items() <= {p.code: p.severity.value for p in report.problems}.items()

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 
 from gongkai.catalogue import load_catalogue
-from gongkai.document.check import DocumentCheck, check_extracted
+from gongkai.document.check import DocumentCheck, check_bytes, check_extracted
 from gongkai.extractors.base import Extracted
 from gongkai.intake import Claim
 from gongkai.outcomes import Decision, publish
@@ -23,9 +23,10 @@ from gongkai.publishing.items import set_status, withdraw
 from gongkai.publishing.layout import FEED_KEY, INDEX_KEY, METADATA_CACHE_KEY, REPEALED, SUMMARY_CHARS
 from gongkai.publishing.mirror import MANIFEST, pull
 from gongkai.publishing.rendition import render_html
+from gongkai.review_page import review_page
 from gongkai.settings import DEV_CORPUS, Settings
 from gongkai.storage import Storage, get_json, open_storage, put_json
-from tests.conftest import claim_text
+from tests.conftest import claim_file, claim_text, write_docx
 
 CATALOGUE = load_catalogue()
 APPROVE = Decision("publish", "主动公开", "social_assistance", "", "", "李审核")
@@ -354,3 +355,32 @@ def test_html_escapes_everything() -> None:
     assert "<script>" not in page and "<b>" not in page and "<img" not in page
     assert "&lt;script&gt;" in page and "〔2026〕1号&amp;" in page
     assert_well_formed(page)
+
+
+# Issue 11: a document whose body is public and whose attachment is not (a layout written for this test).
+WITHHELD_SENTENCE = "经审核同意将下列困难家庭纳入最低生活保障范围"
+PARTIAL_LINES = ["广东省民政厅文件", "粤民函〔2026〕31号", "广东省民政厅关于公布低保审核结果的通知", "各地级以上市民政局：",
+                 LONG_BODY, "附件：1.审核工作规程", "　　　2.审核结果名单", "广东省民政厅", "2026年3月5日", "附件1",
+                 "审核工作规程", "第一条　审核按季度进行。", "附件2", "审核结果名单", f"{WITHHELD_SENTENCE}。",
+                 "王某某　户籍地某某村民小组　家庭人口3人", "（此件正文公开，附件2不予公开）", "抄送：民政部。",
+                 "广东省民政厅办公室　　2026年3月6日印发"]
+
+
+def test_a_withheld_attachment_is_in_no_public_object(any_settings: Settings, tmp_path: Path) -> None:
+    storage = open_storage(any_settings)
+    data = write_docx(tmp_path / "partial.docx", PARTIAL_LINES).read_bytes()
+    claim = claim_file(storage, tmp_path, "低保审核结果.docx", data)
+    check = check_bytes(data, claim.name, claim.extension, date(2026, 3, 6))
+    assert check.to_json()["withheld_parts"] == ["附件2"] and check.elements.label.category == "主动公开"
+    page = review_page(claim, check, "http://127.0.0.1:4201/x", date(2026, 3, 6), [])
+    assert "| 不公开部分 withheld | **附件2** — 已从公开文本中删去 附件2" in page
+    prefix = publish(storage, claim, check, APPROVE, CATALOGUE)
+
+    public = snapshot(storage)
+    assert not [key for key, data in public.items() if WITHHELD_SENTENCE.encode() in data or "王某某".encode() in data]
+    metadata = get_json(storage.public, f"{prefix}/metadata.json")
+    assert metadata["withheld_parts"] == ["附件2"] and "附件2不予公开" in metadata["withheld_parts_label"]
+    assert metadata["original"] is None and any("附件2" in reason for reason in metadata["original_withheld"])
+    text = storage.public.get(f"{prefix}/content.txt").decode()
+    assert "第一条　审核按季度进行。" in text and "（附件2不予公开）" in text and "抄送：民政部。" in text
+    assert "第一条　审核按季度进行。" in storage.public.get(f"{prefix}/content.html").decode()
