@@ -26,8 +26,10 @@ from gongkai.flows.review_form import ReviewForm, review_form_for
 from gongkai.intake import Claim, read_snapshot
 from gongkai.models.client import ModelUnavailable, remote_suggestion, service_url
 from gongkai.outcomes import (
+    ELEMENT_FIELDS,
     RETURN,
     Decision,
+    ReviewedElements,
     apply_decision,
     form_defaults,
     publish_blockers,
@@ -89,11 +91,12 @@ def review_document(claim: dict[str, Any]) -> str:
     blockers = publish_blockers(check, PROACTIVE)  # what stops publication even if the reviewer says 主动公开
     page = review_page(taken, check, storage.private.link(taken.snapshot_key), today, blockers)
     create_markdown_artifact(markdown=page, key=f"review-{taken.sha256[:16]}", description="公文审核 / review page")
-    category, topic = form_defaults(check, catalogue)
     form: ReviewForm = suspend_flow_run(
-        wait_for_input=review_form_for(catalogue, not blockers, category, topic).with_initial_data(description=page),
+        wait_for_input=review_form_for(catalogue, not blockers, form_defaults(check, catalogue))
+        .with_initial_data(description=page),
         timeout=int(REVIEW_TIMEOUT.total_seconds()),
     )
+    elements = ReviewedElements(**{name: getattr(form, name) for name in ELEMENT_FIELDS})
     decision = Decision(form.decision, form.category, catalogue.topic_key(form.topic), form.reason, form.comment,
-                        form.reviewer, form.interprets.strip())
+                        form.reviewer, form.interprets.strip(), elements)
     return apply_decision(storage, settings.returned, catalogue, taken, check, decision)

@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any, Literal
 
 from prefect.input import RunInput
-from pydantic import ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from gongkai.catalogue import Catalogue
 from gongkai.document.labels import PROACTIVE
-from gongkai.outcomes import PUBLISH, RECORD, RETURN
+from gongkai.outcomes import ELEMENT_FIELDS, PUBLISH, RECORD, RETURN
 
 Category = Literal["主动公开", "依申请公开", "不予公开"]
 
 
-# The same two rules as the validator below, in the JSON schema: the Prefect server checks the form
-# against the schema when a reviewer submits it, so an inconsistent form is refused there and then.
-_SCHEMA_RULES = {"allOf": [
-    {"if": {"properties": {"category": {"not": {"const": PROACTIVE}}}},
-     "then": {"required": ["reason"], "properties": {"reason": {"pattern": r"\S"}}}},
-    {"if": {"properties": {"decision": {"const": PUBLISH}}},
-     "then": {"properties": {"category": {"const": PROACTIVE}}}},
-]}
+# The validator's rules below, in the JSON schema: the Prefect server checks the form against the schema
+# when a reviewer submits it, so an inconsistent form is refused there and then, before the run resumes.
+# A published item needs a 名称 and a 成文日期 (条例 第十二条 catalogue fields).
+# A calendar date (29 February of a common year aside: publish refuses that one).
+_CALENDAR_DATE = (r"\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+                  r"|02-(?:0[1-9]|1\d|2\d))")
+_PUBLISH_NEEDS = {"title": {"pattern": r"\S"}, "signed_date": {"pattern": f"^{_CALENDAR_DATE}$"}}
+_PUBLISH_ONLY_PROACTIVE = {"if": {"properties": {"decision": {"const": PUBLISH}}},
+                           "then": {"properties": {"category": {"const": PROACTIVE}, **_PUBLISH_NEEDS}}}
+_REASON_UNLESS_PROACTIVE = {"if": {"properties": {"category": {"not": {"const": PROACTIVE}}}},
+                            "then": {"required": ["reason"], "properties": {"reason": {"pattern": r"\S"}}}}
+
+
+def _schema_rules(schema: dict[str, Any], form: type[BaseModel]) -> None:
+    """An element the parser did not find (its default is empty) must be in a submitted publish form; one it
+    found may be left out — the form's default, the parsed value, then applies."""
+    schema["allOf"] = [_REASON_UNLESS_PROACTIVE, _PUBLISH_ONLY_PROACTIVE]
+    missing = [name for name in _PUBLISH_NEEDS if not form.model_fields[name].default]
+    if missing:
+        schema["allOf"].append({"if": {"properties": {"decision": {"const": PUBLISH}}}, "then": {"required": missing}})
 
 
 class ReviewForm(RunInput):
-    model_config = ConfigDict(json_schema_extra=_SCHEMA_RULES)
+    model_config = ConfigDict(json_schema_extra=_schema_rules)
 
     decision: str = Field(title="审核结论 Decision", description="publish 发布（仅主动公开）· return 退回起草处室 · record 登记不发布（依申请公开/不予公开）")
     category: Category = Field(title="公开类别 Category", description="公开类别 / disclosure category")
     topic: str = Field(title="目录主题 Topic", description="主动公开目录主题 / catalogue topic")
+    title: str = Field(default="", max_length=300, title="名称 Title",
+                       description="文件标题，发布必填；已按正文预填，可修改 / the document's title, required to publish")
+    doc_number: str = Field(default="", max_length=60, title="发文字号 Number", description="如 粤民发〔2026〕12号")
+    signed_date: str = Field(default="", pattern=f"^(?:{_CALENDAR_DATE})?$", title="成文日期 Signed",
+                             description="YYYY-MM-DD，发布必填 / signing date, required to publish")
+    issuer: str = Field(default="", max_length=200, title="发文机关 Issuer",
+                        description="联合发文用“、”分隔 / joint issuers separated by 、")
+    doc_type: str = Field(default="", max_length=20, title="文种 Type", description="如 通知、意见、批复")
     reason: str = Field(default="", title="理由 Reason", description="依申请公开或不予公开的理由（必填）/ reason, required unless 主动公开")
     comment: str = Field(default="", title="审核意见 Comment", description="审核意见，退回时写给起草人 / comment; goes to the drafter on return")
     interprets: str = Field(default="", title="解读对象 Interprets",
@@ -43,23 +64,30 @@ class ReviewForm(RunInput):
             raise ValueError("依申请公开或不予公开必须填写理由 / a reason is required unless the category is 主动公开")
         if self.decision == PUBLISH and self.category != PROACTIVE:
             raise ValueError("只有主动公开的文件可以发布 / only 主动公开 items can be published")
+        if self.decision == PUBLISH and not (self.title.strip() and self.signed_date):
+            raise ValueError("发布须填写名称和成文日期 / a title and a signing date are required to publish")
         return self
 
 
-def review_form_for(catalogue: Catalogue, publish_allowed: bool, category: str, topic: str) -> type[ReviewForm]:
-    """The form for one document: topics from the catalogue, pre-filled with the label or suggestion, and
-    no 'publish' when the document may not go out. Defaults are set here, with each field's title and
-    help text kept (RunInput.with_initial_data would replace the fields and drop them)."""
+def review_form_for(catalogue: Catalogue, publish_allowed: bool, defaults: dict[str, str]) -> type[ReviewForm]:
+    """The form for one document: topics from the catalogue, pre-filled with the label or suggestion and the
+    parsed elements, and no 'publish' when the document may not go out. Defaults are set here, with each
+    field's title and help text kept (RunInput.with_initial_data would replace the fields and drop them).
+    An element the parser did not find must be entered to publish: a submitted form that leaves it out is
+    refused by the server (`_schema_rules`)."""
     decisions = (PUBLISH, RETURN, RECORD) if publish_allowed else (RETURN, RECORD)
     topics = tuple(topic.name for topic in catalogue.topics)
     fields: dict[str, Any] = {
         "decision": (Literal[decisions], _with_default("decision", decisions[0])),  # type: ignore[valid-type]
-        "category": (Category, _with_default("category", category)),
-        "topic": (Literal[topics], _with_default("topic", topic)),  # type: ignore[valid-type]
+        "category": (Category, _with_default("category", defaults["category"])),
+        "topic": (Literal[topics], _with_default("topic", defaults["topic"])),  # type: ignore[valid-type]
+        **{name: (str, _with_default(name, defaults.get(name) or "")) for name in ELEMENT_FIELDS},
     }
     return create_model("ReviewForm", __base__=ReviewForm, **fields)
 
 
 def _with_default(name: str, default: str) -> Any:
-    declared = ReviewForm.model_fields[name]
-    return Field(default=default, title=declared.title, description=declared.description)
+    """The declared field (title, help text, constraints) with this document's default."""
+    declared = copy(ReviewForm.model_fields[name])
+    declared.default = default
+    return declared

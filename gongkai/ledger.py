@@ -56,26 +56,31 @@ def audit_entries(storage: Storage) -> list[dict[str, Any]]:
     return [get_json(storage.private, key) for key in storage.private.keys("audit/")]
 
 
-def reviewed_examples(storage: Storage) -> list[tuple[str, str, str | None]]:
-    """(masked text, category, topic) of every file version a reviewer published or recorded, the latest
-    decision per version: training data for the suggestion model (`gongkai train --decisions`)."""
+def reviewed_items(storage: Storage) -> list[tuple[dict[str, Any], str]]:
+    """(audit entry, masked text) of every file version a reviewer published or recorded, the latest decision
+    per version; a version withdrawn since, or whose text is gone, is left out."""
     latest: dict[str, dict[str, Any]] = {}
     for entry in audit_entries(storage):  # keys sort chronologically
         if entry["event"] in ("published", "recorded", "withdrawn"):
             latest[entry["sha256"]] = entry
-    examples = []
+    items = []
     for entry in latest.values():
         if entry["event"] == "withdrawn":
             continue  # a mistaken publication teaches nothing reliable
         store = storage.public if entry["event"] == "published" else storage.private
         item = entry["item"].rsplit("/metadata.json", 1)[0]
         try:
-            text = store.get(f"{item}/content.txt").decode()
+            items.append((entry, store.get(f"{item}/content.txt").decode()))
         except KeyError:
-            continue  # withdrawn or removed since
-        decision = entry["decision"]
-        examples.append((text, decision["category"], decision["topic"]))
-    return examples
+            continue  # removed since
+    return items
+
+
+def reviewed_examples(storage: Storage) -> list[tuple[str, str, str | None]]:
+    """(masked text, category, topic) of every reviewed version (`reviewed_items`): training data for the
+    suggestion model (`gongkai train --decisions`)."""
+    return [(text, entry["decision"]["category"], entry["decision"]["topic"])
+            for entry, text in reviewed_items(storage)]
 
 
 def now() -> str:

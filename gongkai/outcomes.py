@@ -10,14 +10,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from gongkai.catalogue import Catalogue
 from gongkai.document.check import DocumentCheck
 from gongkai.document.checks import Severity
+from gongkai.document.elements import canonical_doc_number
 from gongkai.document.labels import PROACTIVE
+from gongkai.document.pii import find_personal_data, mask
+from gongkai.document.workdays import PUBLISH_PROACTIVE, deadline
 from gongkai.intake import Claim, Refusal, SnapshotMismatch, display_name, read_snapshot, safe_office, shown_as_written
 from gongkai.ledger import (
     PENDING,
@@ -37,6 +41,21 @@ DecisionKind = Literal["publish", "return", "record"]
 
 
 @dataclass(frozen=True)
+class ReviewedElements:
+    """名称, 发文字号, 成文日期 (YYYY-MM-DD), 发文机关 (joint issuers joined by 、) and 文种 as the reviewer
+    confirmed or completed them on the form ("" where left empty)."""
+
+    title: str = ""
+    doc_number: str = ""
+    signed_date: str = ""
+    issuer: str = ""
+    doc_type: str = ""
+
+
+ELEMENT_FIELDS = tuple(element.name for element in fields(ReviewedElements))  # in the order the form shows them
+
+
+@dataclass(frozen=True)
 class Decision:
     decision: DecisionKind
     category: str
@@ -45,6 +64,7 @@ class Decision:
     comment: str
     reviewer: str
     interprets: str = ""  # 索引号 of the published policy this document is the 解读 of, if the reviewer says so
+    elements: ReviewedElements | None = None  # None: the elements as parsed
 
 
 class PublishRefused(Exception):
@@ -84,13 +104,71 @@ def responsible_office(claim: Claim, check: DocumentCheck, catalogue: Catalogue)
     return folder or "未分配"
 
 
-def form_defaults(check: DocumentCheck, catalogue: Catalogue) -> tuple[str, str]:
-    """(category, topic name) the review form starts with: the drafter's label, else the suggestion."""
+def form_defaults(check: DocumentCheck, catalogue: Catalogue) -> dict[str, str]:
+    """What the review form starts with: the drafter's label, else the suggestion; the parsed elements."""
     label, suggested = check.elements.label, check.suggestion
     category = (label.category if label and label.category
                 else suggested.category if suggested and suggested.category else PROACTIVE)
     topic = suggested.topic_name if suggested and suggested.topic_name else catalogue.topics[0].name
-    return category, topic
+    return {"category": category, "topic": topic, **parsed_elements(check)}
+
+
+def parsed_elements(check: DocumentCheck) -> dict[str, str]:
+    """The elements the reviewer confirms, as the parser found them, in the form's spelling ("" when missing)."""
+    report = check.to_json()
+    return {name: report[name] or "" for name in ELEMENT_FIELDS}
+
+
+Corrections = dict[str, dict[str, str | None]]  # element → {"from": parsed, "to": reviewed}
+
+
+def reviewed_check(check: DocumentCheck, reviewed: ReviewedElements | None) -> tuple[DocumentCheck, Corrections]:
+    """The check with the elements the reviewer left on the form, and what the reviewer changed. What a
+    reviewer types is treated like the document's text: whitespace collapsed, personal data masked, a
+    发文字号 in its one spelling; a 成文日期 that is no calendar date counts as none. A new 成文日期 moves
+    the publication deadline."""
+    if reviewed is None:
+        return check, {}
+    parsed = parsed_elements(check)
+    entered = {name: _entered(name, value) for name, value in asdict(reviewed).items()}
+    corrections = {name: {"from": parsed[name] or None, "to": entered[name] or None}
+                   for name in entered if entered[name] != parsed[name]}
+    if not corrections:
+        return check, {}
+    signed = _calendar_date(entered["signed_date"])
+    elements = replace(check.elements, title=entered["title"] or None, doc_number=entered["doc_number"] or None,
+                       signed_date=signed, issuers=[name for name in entered["issuer"].split("、") if name],
+                       doc_type=entered["doc_type"] or None)
+    label = elements.label
+    due = deadline(PUBLISH_PROACTIVE, signed) if signed and label and label.category == PROACTIVE else None
+    return replace(check, elements=elements, publish_deadline=due), corrections
+
+
+def _entered(name: str, value: str) -> str:
+    value = " ".join(value.split())
+    value = mask(value, find_personal_data(value))
+    if name == "doc_number":
+        return canonical_doc_number(value) or value
+    if name == "signed_date":
+        return value if _calendar_date(value) else ""  # 2026-02-30 is no date: publishing then refuses
+    return value.replace(" ", "") if name in ("issuer", "doc_type") else value
+
+
+def _calendar_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def catalogue_blockers(check: DocumentCheck) -> list[str]:
+    """名称 and 成文日期 are catalogue fields (条例 第十二条): an item without them is not published."""
+    reasons = []
+    if not check.elements.title:
+        reasons.append("没有名称（标题），请在审核表中填写 / no title: enter it on the review form")
+    if not check.elements.signed_date:
+        reasons.append("没有成文日期，请在审核表中填写 / no signing date: enter it on the review form")
+    return reasons
 
 
 def return_refused(returned_dir: Path, refusal: Refusal) -> Path:
@@ -137,11 +215,13 @@ def apply_decision(storage: Storage, returned_dir: Path, catalogue: Catalogue, c
                    decision: Decision) -> str:
     """Carry out the reviewer's decision and record it; returns the outcome (publish | return | record).
     Raises PublishRefused (and records why) when the form said publish and the document says no."""
+    check, corrections = reviewed_check(check, decision.elements)
     details = {"file": claim.name, "office": claim.office, "decision": asdict(decision),
-               "suggestion": check.suggestion.to_json() if check.suggestion else None}
+               "suggestion": check.suggestion.to_json() if check.suggestion else None,
+               "elements": parsed_elements(check), "corrections": corrections}
     if decision.decision == PUBLISH:
         try:
-            prefix = publish(storage, claim, check, decision, catalogue)
+            prefix = publish(storage, claim, check, decision, catalogue, corrections)
         except PublishRefused as refused:
             record_event(storage, "publish_refused", claim.sha256, reasons=refused.reasons, **details)
             raise
@@ -153,15 +233,17 @@ def apply_decision(storage: Storage, returned_dir: Path, catalogue: Catalogue, c
         set_registry_status(storage, claim.sha256, RETURNED, file=claim.name, office=claim.office)
         record_event(storage, "returned", claim.sha256, **details)
         return RETURN
-    key = record(storage, claim, check, decision)
+    key = record(storage, claim, check, decision, corrections)
     record_event(storage, "recorded", claim.sha256, item=key, **details)
     return RECORD
 
 
-def publish(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision, catalogue: Catalogue) -> str:
+def publish(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision, catalogue: Catalogue,
+            corrections: Corrections | None = None) -> str:
     """Put the approved item in the public bucket; returns its key prefix (items/<索引号 slug>). Raises
-    PublishRefused. The layout, the 索引号 and the catalogue rebuild are in gongkai.publishing."""
-    blockers = publish_blockers(check, decision.category)
+    PublishRefused. `check` holds the elements as reviewed (`reviewed_check`), `corrections` what the reviewer
+    changed. The layout, the 索引号 and the catalogue rebuild are in gongkai.publishing."""
+    blockers = publish_blockers(check, decision.category) + catalogue_blockers(check)
     if decision.decision != PUBLISH:
         blockers.append(f"审核结论为 {decision.decision} / the decision was {decision.decision}")
     if blockers:
@@ -170,15 +252,17 @@ def publish(storage: Storage, claim: Claim, check: DocumentCheck, decision: Deci
         original = read_snapshot(storage, claim)  # exactly the bytes that were claimed and checked
     except SnapshotMismatch as mismatch:
         raise PublishRefused([str(mismatch)]) from None
-    prefix = publish_item(storage, catalogue, check, item_metadata(claim, check, decision), original,
+    prefix = publish_item(storage, catalogue, check, item_metadata(claim, check, decision, corrections), original,
                           claim.extension, decision.interprets)
     set_registry_status(storage, claim.sha256, PUBLISHED, file=claim.name, office=claim.office, item=prefix)
     return prefix
 
 
-def item_metadata(claim: Claim, check: DocumentCheck, decision: Decision) -> dict[str, Any]:
+def item_metadata(claim: Claim, check: DocumentCheck, decision: Decision,
+                  corrections: Corrections | None = None) -> dict[str, Any]:
     """The fields every item record has, published or recorded (publishing adds 索引号, status, files…)."""
     report = check.to_json()
+    label = check.elements.label
     return {
         "title": report["title"],
         "doc_number": report["doc_number"],
@@ -189,6 +273,10 @@ def item_metadata(claim: Claim, check: DocumentCheck, decision: Decision) -> dic
         "topic": decision.topic,
         "publish_deadline": report["publish_deadline"],
         "deadline_estimated": report["deadline_estimated"],
+        # parts of a 主动公开 document left out of every public file, and the note that withholds them
+        "withheld_parts": report["withheld_parts"],
+        "withheld_parts_label": label.text if report["withheld_parts"] and label else None,
+        "corrections": corrections or {},  # what the reviewer changed in the parsed elements: from → to
         "sha256": claim.sha256,
         "format": check.format,
         # the drafter's file name only when nothing in it had to be masked (display_name)
@@ -266,10 +354,11 @@ def _exists(folder: int, name: str) -> bool:
     return True
 
 
-def record(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision) -> str:
+def record(storage: Storage, claim: Claim, check: DocumentCheck, decision: Decision,
+           corrections: Corrections | None = None) -> str:
     """Keep the item in the private register (依申请公开 / 不予公开, with the reason)."""
     key = f"register/{claim.sha256[:16]}/metadata.json"
-    put_json(storage.private, key, {**item_metadata(claim, check, decision), "recorded_at": now(),
+    put_json(storage.private, key, {**item_metadata(claim, check, decision, corrections), "recorded_at": now(),
                                     "reason": decision.reason,
                                     "comment": decision.comment, "reviewer": decision.reviewer})
     storage.private.put(f"register/{claim.sha256[:16]}/original.{claim.extension}", read_snapshot(storage, claim))

@@ -21,7 +21,7 @@ LAYERS = [
     ("document core", ["gongkai.settings", "gongkai.catalogue", "gongkai.document"]),
     ("suggestion models", ["gongkai.models"]),
     ("outcomes and publishing", ["gongkai.storage", "gongkai.ledger", "gongkai.intake", "gongkai.outcomes",
-                                 "gongkai.review_page", "gongkai.publishing"]),
+                                 "gongkai.corrections", "gongkai.review_page", "gongkai.publishing"]),
     ("flows", ["gongkai.flows"]),
     ("command line", ["gongkai.cli"]),
 ]

@@ -1,4 +1,4 @@
-"""`gongkai train`, `gongkai evaluate` and `gongkai build-encoder`. Heavy imports stay inside the commands."""
+"""`gongkai train`, `gongkai evaluate` (also of the element parser) and `gongkai build-encoder`. Heavy imports stay inside the commands."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def add_commands(subparsers) -> None:
     evaluate.add_argument("--held-out", type=Path, metavar="SOURCE",
                           help="也用全部 SOURCE 训练，在这些未见过的文件上评估 / also fit on all SOURCEs and measure "
                                "on these unseen documents (a folder or a JSONL)")
+    evaluate.add_argument("--elements", action="store_true",
+                          help="用审核记录中的人工更正检验公文要素解析 / measure the element parser on the reviewers' "
+                               "confirmed and corrected elements in the audit ledger (no model involved)")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.set_defaults(handler=_evaluate)
     build = subparsers.add_parser("build-encoder", help="构建本地编码器缓存（安装时运行） / build the local encoder cache (set-up)")
@@ -68,6 +71,8 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    if args.elements:
+        return _evaluate_elements(args.json)
     from gongkai.catalogue import load_catalogue
     from gongkai.models.data import examples_from_sources
     from gongkai.models.encoder import EncoderChoice, shared_encoder
@@ -82,6 +87,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     encoder = shared_encoder(EncoderChoice.from_settings(settings))
     report = evaluate(examples, embedding_cache(encoder, settings), catalogue, held_out)
     print(json.dumps(asdict(report), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+def _evaluate_elements(as_json: bool) -> int:
+    from dataclasses import asdict
+
+    from gongkai.corrections import evaluate_elements, format_element_report
+    from gongkai.settings import Settings
+    from gongkai.storage import open_storage
+
+    report = evaluate_elements(open_storage(Settings()))
+    print(json.dumps(asdict(report), ensure_ascii=False) if as_json else format_element_report(report))
     return 0
 
 

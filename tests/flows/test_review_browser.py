@@ -5,7 +5,7 @@ whole stack of tests.stack.py (`gongkai up`, its own Prefect server, moto's S3 s
 
 Selectors, from the live page: the form is Prefect's schema form inside the dialog (role "dialog"); each
 field is a `.schema-form-property` whose `.schema-form-property__label` holds the field's English title
-(审核结论 Decision, 公开类别 Category, 目录主题 Topic, 理由 Reason, 审核意见 Comment, 审核人 Reviewer). Text fields are a `textarea`; choices are a
+(审核结论 Decision, 公开类别 Category, 目录主题 Topic, 名称 Title, 理由 Reason, 审核意见 Comment, 审核人 Reviewer …). Text fields are a `textarea`; choices are a
 prefect-design select button whose options (role "option") open from the keyboard (ArrowDown): a mouse
 click on that button does not open them in headless chromium.
 
@@ -128,3 +128,30 @@ def test_the_form_of_a_secret_document_does_not_offer_publish(stack: Stack, page
     options = page.get_by_role("listbox").get_by_role("option")
     expect(options).to_have_count(2)
     assert options.all_inner_texts() == ["return", "record"]
+
+
+def test_a_missing_title_is_entered_in_the_form_before_publishing(stack: Stack, stack_storage: Any,
+                                                                  page: Any) -> None:
+    # text that starts at the 主送机关 (generated): the parser finds no title
+    stack.drop("无标题.docx", ["各地级以上市民政局：", "现就城乡低保有关事项通知如下。", "广东省民政厅", "2026年11月20日",
+                               "（此件主动公开）"])
+    [run] = stack.wait_for_runs(1, "Suspended")
+    page.goto(f"{ui_url(stack)}/runs/flow-run/{run.id}")
+    dialog = open_review_form(page)
+    expect(dialog.get_by_text("title_missing").first).to_be_visible()  # the review page flags it
+    choose(page, dialog, "Decision", "publish")
+    form_field(dialog, "Reviewer").locator("textarea").fill("王审核")
+    dialog.get_by_role("button", name="Submit").click()
+    # the UI checks the form against the run's schema and marks the field; the run still waits for its reviewer
+    expect(form_field(dialog, "Title").get_by_text(re.compile("does not match"))).to_be_visible()
+    expect(dialog).to_be_visible()
+    assert stack.wait_for_runs(1, "Suspended")[0].id == run.id
+
+    form_field(dialog, "Title").locator("textarea").fill("广东省民政厅关于做好城乡低保有关工作的通知")
+    dialog.get_by_role("button", name="Submit").click()
+    expect(dialog).to_be_hidden()
+    assert stack.wait_final(run.id).state.name == "Completed"
+    [key] = [key for key in stack_storage.public.keys("items/") if key.endswith("metadata.json")]
+    metadata = json.loads(stack_storage.public.get(key))
+    assert metadata["title"] == "广东省民政厅关于做好城乡低保有关工作的通知"
+    assert metadata["corrections"]["title"]["from"] is None

@@ -123,3 +123,30 @@ def test_a_file_claimed_just_before_a_crash_is_reviewed_after_restart(stack: Sta
     [run] = stack.wait_for_runs(1, "Suspended")
     assert run.name.startswith("粤民发〔2026〕12号")
     assert "处室:福利处" in run.tags  # the inbox subfolder survived the crash
+
+
+def test_a_document_without_a_title_line_is_published_once_the_reviewer_enters_it(stack: Stack,
+                                                                                 stack_storage) -> None:  # noqa: ANN001
+    # text that starts at the 主送机关, as archives and web exports give it (generated for this test)
+    stack.drop("无标题.docx", ["各地级以上市民政局：", "现就城乡低保有关事项通知如下。", "广东省民政厅", "2026年11月20日",
+                               "（此件主动公开）"])
+    [run] = stack.wait_for_runs(1, "Suspended")
+    for missing in ({}, {"title": ""}, {"title": "   "}):  # as the UI sends an empty pre-filled field
+        with pytest.raises(RuntimeError, match="title"):
+            stack.resume(run.id, decision="publish", category="主动公开", **missing, **FORM)
+    with pytest.raises(RuntimeError, match="signed_date"):
+        stack.resume(run.id, decision="publish", category="主动公开", title="关于城乡低保的通知", signed_date="", **FORM)
+    title = "广东省民政厅关于做好城乡低保有关工作的通知"
+    stack.resume(run.id, decision="publish", category="主动公开", title=title, doc_type="通知", **FORM)
+    assert stack.wait_final(run.id).state.name == "Completed"
+
+    [key] = [key for key in stack_storage.public.keys("items/") if key.endswith("metadata.json")]
+    metadata = json.loads(stack_storage.public.get(key))
+    assert metadata["title"] == title and metadata["signed_date"] == "2026-11-20" and metadata["doc_type"] == "通知"
+    assert metadata["corrections"] == {"title": {"from": None, "to": title}, "doc_type": {"from": None, "to": "通知"}}
+    index = json.loads(stack_storage.public.get("catalogue/index.json"))
+    assert [item["title"] for item in index["items"]] == [title]
+    [published] = [json.loads(stack_storage.private.get(key)) for key in stack_storage.private.keys("audit/")
+                   if key.endswith(".json") and "-published-" in key]
+    assert published["corrections"]["title"] == {"from": None, "to": title}
+    assert published["elements"]["title"] == title
