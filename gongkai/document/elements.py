@@ -322,7 +322,9 @@ def _strip_header_words(prefix: str) -> str:
     return prefix[organisation.end():] if organisation else prefix
 
 
-_FLAT_TITLE = re.compile(rf"[^。:;\n]{{0,40}}关于[^。:;]{{2,200}}(?:{'|'.join(DOC_TYPES)})")
+# In flat text the body runs on after the title: it never crosses the body's first heading (一、); the first
+# 关于 is the title's.
+_FLAT_TITLE = re.compile(rf"[^。:;\n]{{0,40}}?关于(?:(?!一、)[^。:;]){{2,200}}(?:{'|'.join(DOC_TYPES)})")
 
 
 def _title(doc: _Text, head_end: int) -> str | None:
@@ -332,6 +334,8 @@ def _title(doc: _Text, head_end: int) -> str | None:
         if "关于" not in line.text and not _ends_like_title(line.text):
             continue
         parts: list[_Line] = []
+        if line.text.startswith("关于") and index and _issuer_line(head_lines[index - 1].text):
+            parts.append(head_lines[index - 1])  # 国务院、中央军委 / 关于……的批复: the issuers head the title
         for following in head_lines[index : index + 5]:
             if _DOC_NUMBER.search(following.text) or _DATE.fullmatch(following.text):
                 break
@@ -359,11 +363,29 @@ def _title_digits(title: str | None) -> str | None:
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
+def _issuer_line(text: str) -> bool:
+    """A line of issuing organisations only (国务院、中央军委; 国务院办公厅转发国家地震局), not the 发文机关标志."""
+    names = [name for name in re.split(r"[、,，\s]", text) if name]
+    return (0 < len(text) <= 40 and not text.endswith("文件") and not _DOC_NUMBER.search(text)
+            and all(_ISSUER_SUFFIX.search(name) for name in names))
+
+
+# Before a flat title: a masked 签发人 (XXX), a marking (…内部事项 and its urgency, #), a number without its year (鲁机发589号),
+# or the 发文机关标志 printed without 文件 before a title that repeats it.
+_LEADING_NOISE = re.compile(rf"^(?:.*?内部事项(?:特急|加急|平急|特提)?|[A-Za-z#*]+|[{_CJK}]{{0,6}}\d*号|(?P<issuer>.{{4,30}}?)(?=(?P=issuer)))"
+                            rf"(?=[{_CJK}])")
+
+
 def _strip_header(title: str) -> str:
-    """Cut what precedes the title on a flat line: the 发文机关标志 (…文件) and the 发文字号."""
-    title = title.rsplit("文件", 1)[-1] if "文件" in title[:-4] else title
+    """Cut what precedes the title on a flat line: the 发文机关标志 (…文件, never the 文件 of 规范性文件 after 关于),
+    the 发文字号, and noise such as a masked 签发人."""
+    mark = title.find("文件", 0, len(title) - 4)
+    if mark != -1 and ("关于" not in title or mark < title.find("关于")):
+        title = title.rsplit("文件", 1)[-1] if "关于" not in title else title[title.rfind("文件", 0, title.find("关于")) + 2:]
     numbers = list(_DOC_NUMBER.finditer(title))
-    return title[numbers[-1].end():] if numbers else title
+    title = title[numbers[-1].end():] if numbers else title
+    stripped = _LEADING_NOISE.sub("", title)
+    return stripped if "关于" in stripped or "关于" not in title else title
 
 
 _WRAPPED_RECIPIENT_LINES = 4  # a long 主送机关 list wraps over this many lines at most above its colon
@@ -451,6 +473,7 @@ def _attachment_sections(doc: _Text, head_end: int) -> list[AttachmentSection]:
 
 # Lines of the 版记 (GB/T 9704 §7.4.5–7.4.6) and what may stand between them.
 _CLOSING_ANCHOR = re.compile(r"^(?:抄送|分送|抄报|发送|报送|主题词)[:：]|印发$|^共印\d+份")
+_PRINTED_DATE_ONLY = re.compile(f"^(?:{_DATE.pattern})印发$")
 _CC_WORDS = ("抄送", "分送", "抄报", "发送", "报送")
 _ENDS_WITH_DATE = re.compile(f"(?:{_DATE.pattern})$")
 _FILLER = re.compile(r"^(?:[─━—_=\-~·.]{3,}|[-—–]?\d{1,3}[-—–]?)$")  # rules and page numbers
@@ -475,6 +498,10 @@ def _closing_block_start(doc: _Text, after: int) -> int:
             kinds.append("label")
         else:
             kinds.append("other")
+    for index in range(1, len(lines)):  # a table cell per part: the 印发机关 above a line 2026年3月6日印发
+        office = lines[index - 1].text
+        if kinds[index - 1] == "other" and _PRINTED_DATE_ONLY.match(lines[index].text) and len(office) <= 40:
+            kinds[index - 1] = "anchor"
     start = len(lines)
     while start and kinds[start - 1] != "other":
         start -= 1

@@ -216,3 +216,26 @@ def test_a_partial_note_names_the_withheld_attachment_and_its_text() -> None:
     [section] = elements.withheld_sections()
     assert section.name == "附件2" and "张某某" in text[section.start : section.end]
     assert "抄送" not in text[section.start : section.end] and "第一条" not in text[section.start : section.end]
+
+
+def test_a_closing_block_laid_out_as_a_two_column_table_is_the_documents() -> None:
+    # python-docx gives a table cell per line: 抄送 | 公开方式 over 印发机关 | 印发日期
+    closing = "抄送：民政部。\n公开方式：主动公开\n广东省民政厅办公室\n2026年3月6日印发\n"
+    elements = parse_elements(WITH_ATTACHMENTS + closing)
+    assert elements.label is not None and elements.label.category == PROACTIVE
+
+
+# Titles the reviewer should not have to retype (layouts of real documents, generated text).
+@pytest.mark.parametrize("text, title", [
+    ("国务院、中央军委\n关于新建某某民用机场的批复\n国函〔1987〕83号\n某某省人民政府：\n同意。\n国务院\n1987年5月6日",
+     "国务院、中央军委关于新建某某民用机场的批复"),
+    ("国务院办公厅关于全面推行行政规范性文件\n合法性审核机制的指导意见\n国办发〔2018〕115号\n各省人民政府：\n正文。",
+     "国务院办公厅关于全面推行行政规范性文件合法性审核机制的指导意见"),
+    ("某某公司文件某某〔2021〕1号签发人：XXX某某公司关于办公用房配置的请示某某部：现请示如下。",
+     "某某公司关于办公用房配置的请示"),
+    ("国家电网有限公司内部事项加急关于填报月度推进计划表的通知各单位：请填报。", "关于填报月度推进计划表的通知"),
+    ("关于某某项目有关情况的报告一、基本情况按照《某某部关于开展预算编制工作的通知》要求：现汇报。",
+     "关于某某项目有关情况的报告"),
+])
+def test_title_without_header_marks_and_with_its_issuers(text: str, title: str) -> None:
+    assert parse_elements(text).title == title
