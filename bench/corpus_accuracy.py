@@ -3,7 +3,8 @@
 Each record of real_docs_dev.jsonl is written as a .docx (python-docx, one paragraph per line of the
 record's text) and as a UTF-8 .txt, then checked through the public API exactly as `gongkai check`
 does. Prints, per format: label category agreement on labelled documents, no-label rate on the
-others, 发文字号 agreement where the corpus says the number is in the text, 成文日期 agreement.
+others, 发文字号 agreement where the corpus says the number is in the text, 成文日期 agreement, and 名称 (title)
+agreement where the corpus title is printed in the text (whitespace ignored).
 
     .venv/bin/python bench/corpus_accuracy.py [--corpus PATH] [--show-misses]
 """
@@ -23,9 +24,10 @@ import docx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gongkai.document.check import check_file  # noqa: E402
 from gongkai.document.elements import canonical_doc_number  # noqa: E402
+from gongkai.document.textnorm import squeeze  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real_docs_dev.jsonl"
-TARGETS = {"label": 0.98, "no_label": 0.98, "doc_number": 0.95, "signed_date": 0.95}
+TARGETS = {"label": 0.98, "no_label": 0.98, "doc_number": 0.95, "signed_date": 0.95, "title": 0.85}
 
 
 # Form feeds and other C0 controls (page breaks in some source texts) cannot be stored in XML.
@@ -43,13 +45,17 @@ def render(record: dict, folder: Path, index: int) -> dict[str, Path]:
     return {"docx": docx_path, "txt": txt_path}
 
 
-def outcomes(record: dict, label: str | None, doc_number: str | None, signed_date: str | None) -> dict[str, bool]:
-    """Which acceptance measures apply to this record, and whether the parsed values agree."""
+def outcomes(record: dict, label: str | None, doc_number: str | None, signed_date: str | None,
+             title: str | None = None) -> dict[str, bool]:
+    """Which acceptance measures apply to this record, and whether the parsed values agree (`title` is
+    measured when given)."""
     agree = {"label": label == record["label"]} if record["label"] else {"no_label": label is None}
     if record["meta"].get("doc_number_found_in") == "text":
         agree["doc_number"] = doc_number == canonical_doc_number(record["doc_number"])
     if record["date"]:
         agree["signed_date"] = signed_date == record["date"]
+    if title is not None and record["title"] and squeeze(record["title"]) in squeeze(record["text"]):
+        agree["title"] = squeeze(title) == squeeze(record["title"])
     return agree
 
 
@@ -60,7 +66,9 @@ def evaluate(records: list[dict], show_misses: bool) -> dict[str, dict[str, tupl
             for fmt, path in render(record, Path(tmp), index).items():
                 report = check_file(path, today=date(2026, 11, 25)).to_json()
                 fmt_scores = scores.setdefault(fmt, {key: [0, 0] for key in TARGETS})
-                for key, ok in outcomes(record, report["label"], report["doc_number"], report["signed_date"]).items():
+                found = outcomes(record, report["label"], report["doc_number"], report["signed_date"],
+                                 report["title"] or "")
+                for key, ok in found.items():
                     fmt_scores[key][0] += ok
                     fmt_scores[key][1] += 1
                     if show_misses and not ok and fmt == "txt":

@@ -27,9 +27,10 @@ def test_meets_target(results: dict[str, dict[str, tuple[int, int]]], fmt: str, 
 
 
 def test_targets_hold_on_flat_text_without_line_breaks() -> None:
-    """OCR output and web copies often lose every line break: the parser must not depend on them."""
+    """OCR output and web copies often lose every line break: the parser must not depend on them for the label,
+    the number and the date (the title is measured on text with its lines: flat text can run the 版头 into it)."""
     records = [json.loads(line) for line in DEV_CORPUS.open(encoding="utf-8")]
-    agree = {key: [0, 0] for key in TARGETS}
+    agree = {key: [0, 0] for key in TARGETS if key != "title"}
     for record in records:
         elements = parse_elements(record["text"].replace("\n", ""))
         found = outcomes(record, elements.label.category if elements.label else None, elements.doc_number,
