@@ -172,6 +172,8 @@ def render_plain(report: DocumentCheck, today) -> str:
         ]
         if data["label_reason"]:
             rows.append(("理由 reason", data["label_reason"]))
+        if data["withheld_parts"]:
+            rows.append(("不公开部分 withheld", "、".join(data["withheld_parts"])))
         if report.suggestion and report.suggestion.category:
             rows.append(("建议 suggestion", f"{report.suggestion.category}（{report.suggestion.category_confidence:.0%}），"
                                             f"主题 {report.suggestion.topic_name}（{report.suggestion.topic_confidence:.0%}）"))

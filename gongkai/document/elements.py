@@ -331,7 +331,7 @@ def _title(doc: _Text, head_end: int) -> str | None:
     """Title lines (one or several) end with a 文种; they stand above the 主送机关."""
     head_lines = [line for line in doc.lines if line and line.end <= head_end]
     for index, line in enumerate(head_lines):
-        if "关于" not in line.text and not _ends_like_title(line.text):
+        if "关于" not in line.text and not _ends_like_title(line.text) and not _REPLY_OPENING.search(line.text):
             continue
         parts: list[_Line] = []
         if line.text.startswith("关于") and index and _issuer_line(head_lines[index - 1].text):
@@ -341,14 +341,17 @@ def _title(doc: _Text, head_end: int) -> str | None:
                 break
             parts.append(following)
             joined = "".join(part.text for part in parts)
-            if _ends_like_title(joined) and ("关于" in joined or len(parts) == 1 and len(joined) < 40):
+            if _ends_like_title(joined) and ("关于" in joined or _REPLY_OPENING.search(joined)
+                                             or len(parts) == 1 and len(joined) < 40):
                 return _strip_header("".join(part.original for part in parts))
     flat = _FLAT_TITLE.search(doc.norm, 0, head_end)  # flat text: the run ending in a 文种 before the 主送机关
     return _strip_header(squeeze(doc.original(flat))) if flat else None
 
 
-# Documents published beside 公文 that are titled without a 文种: 《……》解读, 答记者问.
-_OTHER_TITLE_ENDINGS = ("解读", "答记者问", "问答")
+# Documents published beside 公文 that are titled without a 文种: 《……》解读, 答记者问, and the replies to 建议 and
+# 提案, titled 国务院办公厅对……第2741号提案的答复 without 关于.
+_OTHER_TITLE_ENDINGS = ("解读", "答记者问", "问答", "答复")
+_REPLY_OPENING = re.compile(r"^.{2,30}?(?:厅|院|部|委|局|政府|委员会)对")
 
 
 def _ends_like_title(text: str) -> bool:

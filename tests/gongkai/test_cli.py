@@ -44,6 +44,13 @@ def test_error_level_problem_exits_one_with_plain_output_for_a_drafter(tmp_path:
     assert "粤民发〔2026〕12号" in result.stdout and "结论" in result.stdout
 
 
+def test_a_drafter_sees_which_parts_are_withheld(tmp_path: Path) -> None:
+    partial = write_docx(tmp_path / "partial.docx", GOOD[:-1] + ["（此件正文公开，附件不予公开）"])
+    result = run("check", partial)
+    assert result.returncode == 0
+    assert "不公开部分 withheld 附件" in result.stdout and "公开属性 label    主动公开" in result.stdout
+
+
 def test_folder_with_an_unreadable_file_exits_two_and_reports_every_file(tmp_path: Path) -> None:
     write_docx(tmp_path / "a_good.docx", GOOD)
     broken = tmp_path / "b_broken.docx"

@@ -236,6 +236,8 @@ def test_a_closing_block_laid_out_as_a_two_column_table_is_the_documents() -> No
     ("国家电网有限公司内部事项加急关于填报月度推进计划表的通知各单位：请填报。", "关于填报月度推进计划表的通知"),
     ("关于某某项目有关情况的报告一、基本情况按照《某某部关于开展预算编制工作的通知》要求：现汇报。",
      "关于某某项目有关情况的报告"),
+    ("某某省人民政府办公厅对省十四届人大\n二次会议第1234号建议的答复\n某府办函〔2026〕5号\n某某代表：\n现答复如下。",
+     "某某省人民政府办公厅对省十四届人大二次会议第1234号建议的答复"),
 ])
 def test_title_without_header_marks_and_with_its_issuers(text: str, title: str) -> None:
     assert parse_elements(text).title == title
