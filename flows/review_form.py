@@ -81,7 +81,7 @@ def review_form_for(catalogue: Catalogue, publish_allowed: bool, defaults: dict[
         "decision": (Literal[decisions], _with_default("decision", decisions[0])),  # type: ignore[valid-type]
         "category": (Category, _with_default("category", defaults["category"])),
         "topic": (Literal[topics], _with_default("topic", defaults["topic"])),  # type: ignore[valid-type]
-        **{name: (str, _with_default(name, defaults.get(name) or "")) for name in ELEMENT_FIELDS},
+        **{name: (str, _with_default(name, defaults[name])) for name in ELEMENT_FIELDS},
     }
     return create_model("ReviewForm", __base__=ReviewForm, **fields)
 

@@ -1,9 +1,9 @@
 """The reviewers' corrections of parsed elements, read back from the audit ledger as test cases for the parser.
 
 Each published or recorded decision keeps the elements as the reviewer left them on the form (`elements`, in
-the spelling gongkai stores) and what was changed (`corrections`, from → to). `gongkai evaluate --elements` parses each item's
-stored text again and says, per element, how often the parser now gives what the reviewer confirmed — and,
-for the corrected ones, whether a parser change has caught up with the reviewer.
+the spelling gongkai stores) and what was changed (`corrections`, from → to). `gongkai evaluate --elements`
+parses each item's stored text again and says, per element, how often the parser now gives what the reviewer
+confirmed — and, for the corrected ones, whether a parser change has caught up with the reviewer.
 """
 
 from __future__ import annotations

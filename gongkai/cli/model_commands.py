@@ -1,4 +1,6 @@
-"""`gongkai train`, `gongkai evaluate` (also of the element parser) and `gongkai build-encoder`. Heavy imports stay inside the commands."""
+"""`gongkai train`, `gongkai evaluate` (also of the element parser) and `gongkai build-encoder`.
+
+Heavy imports stay inside the commands."""
 
 from __future__ import annotations
 

@@ -70,15 +70,13 @@ class DisclosureLabel:
     start: int
     end: int
     line: str  # the whole line it stands on, for the reviewer
-    withheld_parts: tuple[str, ...] = ()
 
     @classmethod
     def from_mention(cls, mention: LabelMention, text: str) -> DisclosureLabel:
         line_start = text.rfind("\n", 0, mention.start) + 1
         line_end = text.find("\n", mention.end)
         return cls(mention.category, text[mention.start : mention.end], mention.value, mention.reason,
-                   mention.start, mention.end, text[line_start : line_end if line_end >= 0 else len(text)].strip(),
-                   mention.withheld_parts)
+                   mention.start, mention.end, text[line_start : line_end if line_end >= 0 else len(text)].strip())
 
 
 @dataclass(frozen=True)
@@ -181,7 +179,7 @@ def parse_elements(text: str) -> DocumentElements:
 
     mentions = [m for m in labels.find_mentions(doc.norm) if not _inside_incoming_form(doc, m.start)]
     sections = _attachment_sections(doc, head_end)
-    own = _own_mentions(doc, mentions, sections)
+    own = _own_mentions(mentions, sections)
     signature = _signature_date(doc, own, head_end)
     elements.signed_date = signature.value if signature else None
     elements.attachment_sections = sections
@@ -373,18 +371,20 @@ def _issuer_line(text: str) -> bool:
             and all(_ISSUER_SUFFIX.search(name) for name in names))
 
 
-# Before a flat title: a masked 签发人 (XXX), a marking (…内部事项 and its urgency, #), a number without its year (鲁机发589号),
-# or the 发文机关标志 printed without 文件 before a title that repeats it.
-_LEADING_NOISE = re.compile(rf"^(?:.*?内部事项(?:特急|加急|平急|特提)?|[A-Za-z#*]+|[{_CJK}]{{0,6}}\d*号|(?P<issuer>.{{4,30}}?)(?=(?P=issuer)))"
-                            rf"(?=[{_CJK}])")
+# Before a flat title: a masked 签发人 (XXX), a marking (…内部事项 and its urgency, #), a number without its
+# year (鲁机发589号), or the 发文机关标志 printed without 文件 before a title that repeats it.
+_LEADING_NOISE = re.compile(rf"^(?:.*?内部事项(?:特急|加急|平急|特提)?|[A-Za-z#*]+|[{_CJK}]{{0,6}}\d*号"
+                            rf"|(?P<issuer>.{{4,30}}?)(?=(?P=issuer)))(?=[{_CJK}])")
 
 
 def _strip_header(title: str) -> str:
     """Cut what precedes the title on a flat line: the 发文机关标志 (…文件, never the 文件 of 规范性文件 after 关于),
     the 发文字号, and noise such as a masked 签发人."""
-    mark = title.find("文件", 0, len(title) - 4)
-    if mark != -1 and ("关于" not in title or mark < title.find("关于")):
-        title = title.rsplit("文件", 1)[-1] if "关于" not in title else title[title.rfind("文件", 0, title.find("关于")) + 2:]
+    about = title.find("关于")
+    if about == -1:
+        title = title.rsplit("文件", 1)[-1] if "文件" in title[:-4] else title
+    elif (mark := title.rfind("文件", 0, about)) != -1:
+        title = title[mark + 2:]
     numbers = list(_DOC_NUMBER.finditer(title))
     title = title[numbers[-1].end():] if numbers else title
     stripped = _LEADING_NOISE.sub("", title)
@@ -446,7 +446,7 @@ def _is_sentence_or_printing_date(doc: _Text, candidate: _DateMatch) -> bool:
     return bool(_SENTENCE_BEFORE.search(doc.norm[max(0, candidate.start - 4) : candidate.start]))
 
 
-def _own_mentions(doc: _Text, mentions: list[LabelMention], sections: list[AttachmentSection]) -> list[LabelMention]:
+def _own_mentions(mentions: list[LabelMention], sections: list[AttachmentSection]) -> list[LabelMention]:
     """The labels that belong to this document, not to an attached draft or form.
 
     Once the document has been signed, a line 附件 / 附件2 on its own starts an attachment: labels in it are

@@ -69,7 +69,8 @@ _PART_SCOPE = re.compile(rf"附\s*件\s*(?P<numbers>\d+(?:\s*(?:[、,，和及]|
                          rf"\s*{_WITHHOLDING}")
 # A bare category in brackets, （主动公开）: a label only where it stands alone or right after the date.
 _BARE_NOTE = re.compile(r"\(\s*(?P<inner>主动公开|依申请公开|不予公开|不公开|社会公开|公开发布)\s*\)")
-# Form fields. The key must say 公开 and ends in a colon or a closing bracket; the value is read up to the end of the line or the next field.
+# Form fields. The key must say 公开 and ends in a colon or a closing bracket; the value is read up to the end
+# of the line or the next field.
 _FIELD = re.compile(
     r"(?:[\[【][ \t]*)?(?P<key>(?:政府)?信息公开(?:属性|选项|方式|类别|类型|形式)|公开(?:属性|方式|类别|类型|选项|形式))"
     r"(?:[ \t]*:|[ \t]*[\]】][ \t]*:?)[ \t]*(?P<value>[^\n:]{1,60})"  # 公开方式： or 【公开方式】
@@ -114,8 +115,8 @@ def find_mentions(text: str) -> list[LabelMention]:
             text=match.group(0).strip(),
             value=re.split(r"[,，;；。]", inner, maxsplit=1)[0].strip(),
             reason=reason.group("reason").strip() if reason else None,
-            start=match.start() if match.re is not _LINE_NOTE else match.start("inner") - 2,
-            end=match.end(),
+            start=match.start() + len(match.group(0)) - len(match.group(0).lstrip()),  # a line note's indent
+            end=match.end() - len(match.group(0)) + len(match.group(0).rstrip()),
             withheld_parts=parts if category == PROACTIVE else (),
         ))
     for match in _BARE_NOTE.finditer(text):
