@@ -13,6 +13,9 @@ class ExtractionLimits:
     max_uncompressed_bytes: int = 300 * 1024 * 1024  # total of all zip members (.docx, .ofd)
     max_zip_entries: int = 5_000
     max_pages: int = 1_000
+    # each file is read in a child process (extractors.bounded): wall-clock seconds, and memory it may add
+    max_seconds: float = 300.0
+    max_memory_bytes: int = 1536 * 1024 * 1024
 
 
 @dataclass

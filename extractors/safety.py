@@ -41,6 +41,19 @@ def too_large(path: Path, detail: str) -> ExtractionError:
                   "请拆分或压缩图片后再提交 / Split it or shrink its images and resubmit", detail)
 
 
+def too_slow(path: Path, seconds: float) -> ExtractionError:
+    return _error("too_slow", path, "文件读取超时，已停止读取", "Reading the file took too long and was stopped",
+                  "请另存为 PDF 或拆分后再提交；如确需处理，请联系管理员 / Export it as PDF or split it and resubmit; "
+                  "if it must be read as it is, ask the administrator", f"over {seconds:g} s")
+
+
+def reader_died(path: Path, how: str, memory_bytes: int) -> ExtractionError:
+    return _error("too_large", path, "读取文件时读取程序异常退出（可能超出内存上限）",
+                  "The reader stopped while reading the file (it may have needed more than its memory limit)",
+                  "请拆分或另存为 PDF 后再提交 / Split it or export it as PDF and resubmit",
+                  f"{how}; limit {memory_bytes // (1 << 20)} MiB")
+
+
 def corrupt_file(path: Path, detail: str = "") -> ExtractionError:
     return _error("corrupt_file", path, "文件已损坏或不完整，无法读取",
                   "The file is damaged or truncated and cannot be read", detail=detail)
@@ -87,7 +100,7 @@ def library_errors(path: Path) -> Iterator[None]:
     """Turn whatever a parsing library raises on a malformed file into `corrupt_file`."""
     try:
         yield
-    except ExtractionError:
+    except (ExtractionError, MemoryError):  # out of memory is the file's size, not damage (extractors.bounded)
         raise
     except Exception as exc:  # third-party parsers raise anything from KeyError to struct.error
         raise corrupt_file(path, f"{type(exc).__name__}: {exc}"[:200]) from exc

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     max_uncompressed_mb: int = 300
     max_zip_entries: int = 5_000
     max_pages: int = 1_000
+    # Each file is read in a child process (extractors.bounded) that is stopped after this many seconds
+    # (too_slow) or when it needs more memory than this (too_large).
+    extraction_seconds: float = Field(default=300.0, gt=0)
+    extraction_memory_mb: int = Field(default=1536, ge=64)
 
     @field_validator("today", "evaluation_set", "retrain_schedule", mode="before")
     @classmethod
@@ -106,6 +110,8 @@ class Settings(BaseSettings):
             max_uncompressed_bytes=self.max_uncompressed_mb * _MIB,
             max_zip_entries=self.max_zip_entries,
             max_pages=self.max_pages,
+            max_seconds=self.extraction_seconds,
+            max_memory_bytes=self.extraction_memory_mb * _MIB,
         )
 
     def current_date(self) -> date:

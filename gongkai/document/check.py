@@ -28,6 +28,7 @@ from gongkai.document.pii import PersonalData, find_personal_data, mask
 from gongkai.document.textnorm import normalise
 from gongkai.document.workdays import PUBLISH_PROACTIVE, Deadline, deadline
 from gongkai.extractors.base import Extracted, ExtractionError, ExtractionLimits
+from gongkai.extractors.bounded import run_bounded
 
 
 @dataclass
@@ -220,8 +221,7 @@ def check_file(path: Path, today: date, limits: ExtractionLimits = ExtractionLim
     try:
         extracted = extractors.extract(path, limits)
     except ExtractionError as error:
-        return DocumentCheck(file=str(path), format=error.format, sha256=_sha256_or_none(path), unreadable=True,
-                             problems=[Problem(error.code, Severity.ERROR, error.message)])
+        return _unreadable(path, error)
     report = check_extracted(extracted, today)
     report.file, report.sha256 = str(path), _sha256_or_none(path)
     return report
@@ -231,13 +231,22 @@ def check_bytes(data: bytes, name: str, extension: str, today: date,
                 limits: ExtractionLimits = ExtractionLimits()) -> DocumentCheck:
     """Check bytes held in memory (a claimed snapshot) as `check_file` checks a file; `name` is only shown,
     `extension` is the one sniffed at claim time (it tells .wps from .doc, and names a damaged .docx).
-    The bytes pass through a private temporary file."""
+    The bytes pass through a private temporary file. Every claimed file takes this path, so the check runs in
+    a child process bounded by `limits` (time, memory: gongkai.extractors.bounded)."""
     with tempfile.TemporaryDirectory(prefix="gongkai-") as folder:  # mode 0700
         path = Path(folder) / f"original.{extension}"
         path.write_bytes(data)
-        report = check_file(path, today, limits)
+        try:
+            report = run_bounded(lambda: check_file(path, today, limits), path, limits)
+        except ExtractionError as error:
+            report = _unreadable(path, error)
     report.file = name
     return report
+
+
+def _unreadable(path: Path, error: ExtractionError) -> DocumentCheck:
+    return DocumentCheck(file=str(path), format=error.format, sha256=_sha256_or_none(path), unreadable=True,
+                         problems=[Problem(error.code, Severity.ERROR, error.message)])
 
 
 def file_sha256(path: Path) -> str:
