@@ -39,7 +39,8 @@ def run_bounded(work: Callable[[], Result], path: Path, limits: ExtractionLimits
             outcome = receiver.recv()
         except EOFError:  # it died without a word: killed for memory by the kernel, or a crash in a C library
             child.join()
-            raise safety.reader_died(path, _how_it_ended(child.exitcode), limits.max_memory_bytes) from None
+            raise safety.too_large(path, f"the reader stopped ({_how_it_ended(child.exitcode)}), probably past its "
+                                         f"{_mebibytes(limits)} MiB memory limit") from None
     finally:
         if child.is_alive():
             child.kill()
@@ -79,8 +80,12 @@ def _work_in_child(work: Callable[[], Any], path: Path, limits: ExtractionLimits
 
 
 def _out_of_memory(path: Path, limits: ExtractionLimits) -> tuple[str, str, str, None]:
-    error = safety.too_large(path, f"reading it needs more than {limits.max_memory_bytes // (1 << 20)} MiB of memory")
+    error = safety.too_large(path, f"reading it needs more than {_mebibytes(limits)} MiB of memory")
     return "refused", error.code, error.message, None
+
+
+def _mebibytes(limits: ExtractionLimits) -> int:
+    return limits.max_memory_bytes // (1 << 20)
 
 
 def _address_space() -> int:

@@ -47,13 +47,6 @@ def too_slow(path: Path, seconds: float) -> ExtractionError:
                   "if it must be read as it is, ask the administrator", f"over {seconds:g} s")
 
 
-def reader_died(path: Path, how: str, memory_bytes: int) -> ExtractionError:
-    return _error("too_large", path, "读取文件时读取程序异常退出（可能超出内存上限）",
-                  "The reader stopped while reading the file (it may have needed more than its memory limit)",
-                  "请拆分或另存为 PDF 后再提交 / Split it or export it as PDF and resubmit",
-                  f"{how}; limit {memory_bytes // (1 << 20)} MiB")
-
-
 def corrupt_file(path: Path, detail: str = "") -> ExtractionError:
     return _error("corrupt_file", path, "文件已损坏或不完整，无法读取",
                   "The file is damaged or truncated and cannot be read", detail=detail)
