@@ -4,19 +4,30 @@ The stages are gongkai's plain functions; this module only orchestrates them. Th
 result is persisted, keyed on the file's content hash, so a run resumed after a restart of the server or
 of the serving process does not extract again. That result holds masked text only: the unmasked text
 of a document never leaves the run's memory (the snapshot itself stays in the private bucket).
+
+A run that starts again — resumed, retried after a failed publish (`gongkai retry`), or rescheduled after a
+crash — finds the reviewer's saved form and carries it out: nobody reviews a document twice. After the
+review, storage is only touched inside `carry_out_decision`, which retries with backoff.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
 from prefect.flow_runs import suspend_flow_run
+from prefect.input.actions import read_flow_run_input
+from prefect.input.run_input import keyset_from_base_key
 from prefect.runtime import flow_run
+from prefect.states import State
 
 from gongkai.catalogue import load_catalogue
 from gongkai.document.check import DocumentCheck, check_bytes
@@ -29,6 +40,7 @@ from gongkai.outcomes import (
     ELEMENT_FIELDS,
     RETURN,
     Decision,
+    PublishRefused,
     ReviewedElements,
     apply_decision,
     form_defaults,
@@ -42,6 +54,7 @@ from gongkai.settings import Settings
 from gongkai.storage import open_storage
 
 REVIEW_TIMEOUT = timedelta(days=90)  # a suspended review waits this long before the run fails
+REVIEW_KEY = "review"  # the one pause of a run; Prefect keeps the submitted form under "suspended-review-response"
 
 
 def _by_content(context: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -51,8 +64,9 @@ def _by_content(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 @task(cache_key_fn=_by_content, persist_result=True)
 def check_snapshot(claim: Claim, settings: Settings) -> DocumentCheck:
     """Extract and check the claimed bytes (hashed again first); the suggestion comes from the model `up`
-    holds for the whole host (this process never loads it)."""
-    check = check_bytes(read_snapshot(open_storage(settings), claim), claim.name, claim.extension,
+    holds for the whole host (this process never loads it); a 解读 whose policy is not published is flagged."""
+    storage = open_storage(settings)
+    check = check_bytes(read_snapshot(storage, claim), claim.name, claim.extension,
                         settings.current_date(), settings.extraction_limits())
     check.sha256 = claim.sha256
     if not check.unreadable:
@@ -60,7 +74,41 @@ def check_snapshot(claim: Claim, settings: Settings) -> DocumentCheck:
             check.add_suggestion(*remote_suggestion(service_url(settings.model_port), check))
         except ModelUnavailable as unavailable:
             get_run_logger().warning("%s；本文件暂无模型建议 / reviewed without a suggestion", unavailable)
+        if warning := missing_interpretation(published_items(storage), check.elements):
+            check.problems.append(warning)
     return check
+
+
+def _publish_is_retried(task: Any, task_run: TaskRun, state: State) -> bool:
+    """Storage that fails (an outage, a full or read-only disk) is tried again; a publish the document itself
+    refuses is not: it would refuse again."""
+    try:
+        state.result()
+    except PublishRefused:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(cache_policy=NO_CACHE, persist_result=False, retry_condition_fn=_publish_is_retried)
+def carry_out_decision(claim: Claim, check: DocumentCheck, decision: Decision, settings: Settings) -> str:
+    """Publish, return or record as the reviewer decided (gongkai.outcomes); the storage it needs is opened
+    here, so that an outage is retried with the rest."""
+    catalogue = load_catalogue(settings.catalogue)
+    return apply_decision(open_storage(settings), settings.returned, catalogue, claim, check, decision)
+
+
+def _record_process() -> None:
+    """Note which process runs this flow run: `gongkai up` reschedules a run whose process is gone (a crash)."""
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(flow_run.get_id(), infrastructure_pid=f"{socket.gethostname()}:{os.getpid()}")
+
+
+def _saved_review(form_type: type[ReviewForm]) -> ReviewForm | None:
+    """The form a reviewer already submitted for this run, if any."""
+    saved = read_flow_run_input(keyset_from_base_key(f"suspended-{REVIEW_KEY}")["response"])
+    return form_type(**saved) if saved is not None else None
 
 
 def _describe_run(claim: Claim, check: DocumentCheck, office: str) -> None:
@@ -78,25 +126,35 @@ def _describe_run(claim: Claim, check: DocumentCheck, office: str) -> None:
 def review_document(claim: dict[str, Any]) -> str:
     settings = Settings()
     taken = Claim.from_dict(claim)  # parameters are not trusted: a bad office or name stops the run here
-    storage, catalogue, today = open_storage(settings), load_catalogue(settings.catalogue), settings.current_date()
+    catalogue = load_catalogue(settings.catalogue)
+    _record_process()
     check = check_snapshot(taken, settings)
     if check.unreadable:
         problem = check.problems[0]
-        note = return_unreadable(storage, settings.returned, taken, problem.code, problem.message)
+        note = return_unreadable(open_storage(settings), settings.returned, taken, problem.code, problem.message)
         get_run_logger().warning("无法读取 %s（%s），已退回：%s", taken.name, problem.code, note)
         return RETURN
-    _describe_run(taken, check, responsible_office(taken, check, catalogue))
-    if warning := missing_interpretation(published_items(storage), check.elements):
-        check.problems.append(warning)
     blockers = publish_blockers(check, PROACTIVE)  # what stops publication even if the reviewer says 主动公开
-    page = review_page(taken, check, storage.private.link(taken.snapshot_key), today, blockers)
-    create_markdown_artifact(markdown=page, key=f"review-{taken.sha256[:16]}", description="公文审核 / review page")
-    form: ReviewForm = suspend_flow_run(
-        wait_for_input=review_form_for(catalogue, not blockers, form_defaults(check, catalogue))
-        .with_initial_data(description=page),
-        timeout=int(REVIEW_TIMEOUT.total_seconds()),
-    )
+    form_type = review_form_for(catalogue, not blockers, form_defaults(check, catalogue))
+    form = _saved_review(form_type)
+    if form is None:
+        _describe_run(taken, check, responsible_office(taken, check, catalogue))
+        page = review_page(taken, check, open_storage(settings).private.link(taken.snapshot_key),
+                           settings.current_date(), blockers)
+        create_markdown_artifact(markdown=page, key=f"review-{taken.sha256[:16]}", description="公文审核 / review page")
+        form = suspend_flow_run(wait_for_input=form_type.with_initial_data(description=page), key=REVIEW_KEY,
+                                timeout=int(REVIEW_TIMEOUT.total_seconds()))
     elements = ReviewedElements(**{name: getattr(form, name) for name in ELEMENT_FIELDS})
     decision = Decision(form.decision, form.category, catalogue.topic_key(form.topic), form.reason, form.comment,
                         form.reviewer, form.interprets.strip(), elements)
-    return apply_decision(storage, settings.returned, catalogue, taken, check, decision)
+    delays = [settings.publish_retry_seconds * 2 ** attempt for attempt in range(settings.publish_retries)]
+    try:
+        return carry_out_decision.with_options(retries=settings.publish_retries, retry_delay_seconds=delays)(
+            taken, check, decision, settings)
+    except PublishRefused:
+        raise
+    except Exception:
+        get_run_logger().error("%s：审核结论已保存，但未能执行；排除故障后运行 gongkai retry %s / the decision is kept but "
+                               "could not be carried out: fix the cause above, then run `gongkai retry %s`",
+                               taken.name, flow_run.get_id(), flow_run.get_id())
+        raise

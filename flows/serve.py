@@ -2,7 +2,8 @@
 
 A second `up` reuses a server that is already answering. Ctrl-C stops what this process started.
 Prefect reads its settings from the environment, so `prefect_environment` runs before any
-Prefect import.
+Prefect import. What `up` started it keeps running: a server or model service that stops is started
+again; while the Prefect API does not answer, files wait in the inbox and the flows wait to be served.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +139,74 @@ def use_warm_processes(preload: list[str]) -> None:
     flow_engine.multiprocessing = WarmMultiprocessing()  # type: ignore[assignment]
 
 
+class Supervisor(threading.Thread):
+    """Starts `up`'s helper processes side by side and starts one again when it stops (a crash, the OOM
+    killer, a `kill`). A helper that already answered when `up` started (a second `up`, compose) is not ours:
+    it is used, never restarted or stopped."""
+
+    def __init__(self, starters: dict[str, Callable[[], subprocess.Popen[bytes] | None]]) -> None:
+        super().__init__(name="supervisor", daemon=True)
+        self.starters = starters
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        with ThreadPoolExecutor(len(starters)) as pool:  # the server and the model load at the same time
+            started = {name: pool.submit(start) for name, start in starters.items()}
+        self.processes = {name: future.result() for name, future in started.items()
+                          if future.exception() is None and future.result() is not None}
+        if failed := [future.exception() for future in started.values() if future.exception() is not None]:
+            self.stop()
+            raise failed[0]
+
+    def run(self) -> None:
+        while not self.stopping.wait(1.0):
+            with self._lock:
+                for name, process in list(self.processes.items()):
+                    if process.poll() is None or self.stopping.is_set():
+                        continue
+                    print(f"{name}已停止（退出码 {process.returncode}），正在重新启动 / the {name} stopped (exit status "
+                          f"{process.returncode}): starting it again", flush=True)
+                    try:
+                        replacement = self.starters[name]()
+                    except RuntimeError as error:  # tried again on the next round
+                        print(error, flush=True)
+                        continue
+                    if replacement is None:
+                        del self.processes[name]  # another one answers there now
+                    else:
+                        self.processes[name] = replacement
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self._lock:
+            for process in self.processes.values():
+                stop_service(process)
+
+
+class RunRecovery(threading.Thread):
+    """Review runs whose process is gone — killed with an earlier `up`, a power cut — go back to the queue once
+    they have shown Pending or Running for `after` (gongkai.flows.recovery); looked for every half of `after`."""
+
+    def __init__(self, after: timedelta) -> None:
+        super().__init__(name="run-recovery", daemon=True)
+        self.after = after
+        self.stopping = threading.Event()
+        self._last_error = ""
+
+    def run(self) -> None:
+        from gongkai.flows.recovery import reschedule_interrupted
+
+        while not self.stopping.wait(self.after.total_seconds() / 2):
+            try:
+                for name in reschedule_interrupted(DEPLOYMENT, self.after):
+                    print(f"中断的审核运行已重新排队 / an interrupted review run is queued again: {name}", flush=True)
+                self._last_error = ""
+            except Exception as error:  # the server is restarting
+                if str(error) != self._last_error:
+                    print(f"暂时无法检查中断的运行 / cannot look for interrupted runs now ({type(error).__name__}: "
+                          f"{error})", flush=True)
+                    self._last_error = str(error)
+
+
 def stop_service(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGTERM)
@@ -149,12 +221,14 @@ class InboxWatcher(threading.Thread):
     """Claims ready files and starts one review run each. File events wake it early; it polls anyway.
     A file that fails in any way is reported and left where it is; the next one is still taken."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, api_health: str) -> None:
         super().__init__(name="inbox-watcher", daemon=True)
         from gongkai.intake import Inbox
         from gongkai.storage import open_storage
 
         self.settings = settings
+        self.api_health = api_health  # no claim while the Prefect API does not answer: a file waits in the inbox
+        self._api_silent = False
         settings.inbox.mkdir(parents=True, exist_ok=True)
         self.inbox = Inbox(settings.inbox, settings.data_dir / "processing", settings.stable_seconds,
                            settings.extraction_limits().max_file_bytes)
@@ -191,7 +265,7 @@ class InboxWatcher(threading.Thread):
         claims, self._unsent = self._unsent, []
         scan = self.inbox.scan(time.monotonic())
         refusals = list(scan.refused)
-        for path in scan.ready:
+        for path in scan.ready if scan.ready and self._api_answers() else []:
             try:
                 claims.append(self.inbox.claim(path, self.storage))
             except FileNotFoundError:
@@ -216,6 +290,16 @@ class InboxWatcher(threading.Thread):
                 self._unsent.append(claim)
                 print(f"暂时无法开始审核 {claim.name}，稍后重试 / cannot start the review of {claim.name} yet "
                       f"({type(error).__name__}: {error}); retrying", flush=True)
+
+    def _api_answers(self) -> bool:
+        """Said once when the API stops answering and once when it is back."""
+        silent = not answers(self.api_health)
+        if silent != self._api_silent:
+            print("Prefect 服务器无应答，文件留在收件箱，恢复后收取 / the Prefect server does not answer: files wait in "
+                  "the inbox until it is back" if silent else
+                  "Prefect 服务器已恢复，继续收件 / the Prefect server answers again: taking files", flush=True)
+            self._api_silent = silent
+        return not silent
 
     def _report(self, path: Path, message: str) -> None:
         if (path, message) not in self._reported:
@@ -272,37 +356,55 @@ def up(settings: Settings) -> int:
     _stop_on_signals()
     environment = prefect_environment(settings)
     os.environ.update(environment)
-    helpers = [process for process in (start_server(settings, environment), start_model_service(settings, environment))
-               if process is not None]
+    supervisor = Supervisor({"Prefect 服务器 Prefect server": lambda: start_server(settings, environment),
+                             "模型服务 suggestion model": lambda: start_model_service(settings, environment)})
+    supervisor.start()
     ui = environment["PREFECT_API_URL"].removesuffix("/api")
     print(f"gongkai: Prefect UI {ui}  (审核 review: {ui}/runs)", flush=True)
     print(f"gongkai: 收件箱 inbox {settings.inbox.resolve()}  退回 returned {settings.returned.resolve()}", flush=True)
-    watcher = InboxWatcher(settings)
+    api_health = f"{environment['PREFECT_API_URL']}/health"
+    watcher = InboxWatcher(settings, api_health)
     review_files = serve_review_files(settings) if settings.storage == "local" else None
+    recovery = RunRecovery(timedelta(seconds=settings.interrupted_run_seconds))
     try:
-        import asyncio
-
-        from prefect.runner import Runner
-
-        from gongkai.flows.document import review_document
-        from gongkai.flows.retrain import retrain_model
-
         use_warm_processes(["gongkai.flows.warm_runs"])
-        # at most max_concurrent_documents runs at once; the others wait as Scheduled runs, in order
-        runner = Runner(limit=settings.max_concurrent_documents, pause_on_shutdown=True)
-        runner.add_flow(review_document, name=DEPLOYMENT.split("/")[1])
-        runner.add_flow(retrain_model, name=RETRAIN_DEPLOYMENT.split("/")[1], cron=settings.retrain_schedule)
         watcher.start()
-        print(f"{SERVING} (同时处理 at most {settings.max_concurrent_documents} documents at once)", flush=True)
-        asyncio.run(runner.start())
+        recovery.start()
+        while not _serve(settings):
+            print("Prefect 服务器无应答，等待它恢复 / the Prefect server does not answer: waiting for it", flush=True)
+            while not answers(api_health):
+                time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
         watcher.stopping.set()
+        recovery.stopping.set()
         if review_files is not None:
             review_files.shutdown()
-        for process in helpers:
-            stop_service(process)
+        supervisor.stop()
     print("gongkai: stopped", flush=True)
     return 0
 
+
+def _serve(settings: Settings) -> bool:
+    """Serve the flows until stopped (True), or until the runner gives up on an API that stopped answering
+    (False)."""
+    import asyncio
+
+    from prefect.runner import Runner
+
+    from gongkai.flows.document import review_document
+    from gongkai.flows.retrain import retrain_model
+
+    # at most max_concurrent_documents runs at once; the others wait as Scheduled runs, in order
+    runner = Runner(limit=settings.max_concurrent_documents, pause_on_shutdown=True)
+    runner.add_flow(review_document, name=DEPLOYMENT.split("/")[1])
+    runner.add_flow(retrain_model, name=RETRAIN_DEPLOYMENT.split("/")[1], cron=settings.retrain_schedule)
+    print(f"{SERVING} (同时处理 at most {settings.max_concurrent_documents} documents at once)", flush=True)
+    try:
+        asyncio.run(runner.start())
+    except Exception:  # Prefect's runner stops after a few failed polls of the API
+        if answers(f"{os.environ['PREFECT_API_URL']}/health"):
+            raise
+        return False
+    return True

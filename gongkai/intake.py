@@ -241,12 +241,12 @@ class Inbox:
         token = uuid.uuid4().hex
         taken, note = claiming / token, claiming / f"{token}.json"
         # ASCII JSON: a name that is not valid UTF-8 (surrogate escapes) is written and read back unchanged
-        note.write_text(json.dumps({"inbox_path": str(path.relative_to(self.inbox))}), encoding="ascii")
         office = self.office_of(path)
         try:
+            note.write_text(json.dumps({"inbox_path": str(path.relative_to(self.inbox))}), encoding="ascii")
             os.rename(path, taken)  # atomic: exactly one watcher wins; a link is moved, never followed
-        except FileNotFoundError:
-            note.unlink()
+        except OSError:  # another watcher took it, a full disk: the file has not moved
+            note.unlink(missing_ok=True)
             raise
         try:
             data, links = _read_regular(taken, self.max_file_bytes)

@@ -98,6 +98,16 @@ class Settings(BaseSettings):
     # (too_slow) or when it needs more memory than this (too_large).
     extraction_seconds: float = Field(default=300.0, gt=0)
     extraction_memory_mb: int = Field(default=1536, ge=64)
+    # A reviewed decision whose storage step fails (endpoint down, disk full or read-only) is tried again this
+    # many times, after publish_retry_seconds, then twice that, and so on; then the run fails and
+    # `gongkai retry RUN` carries the saved decision out once the cause is fixed.
+    publish_retries: int = Field(default=4, ge=0)
+    publish_retry_seconds: float = Field(default=30.0, ge=0)
+    # A review run the server has shown as Pending or Running this long without a live process on this host
+    # (killed with an earlier `up`, a power cut) is queued again by `up`, which looks every half of it.
+    interrupted_run_seconds: float = Field(default=60.0, gt=0)
+    # How long the presigned link to an original on the review page works (S3 allows at most 7 days).
+    review_link_hours: int = Field(default=168, ge=1, le=168)
 
     @field_validator("today", "evaluation_set", "retrain_schedule", mode="before")
     @classmethod

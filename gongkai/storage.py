@@ -139,9 +139,10 @@ class LocalStore:
 class S3Store:
     """One bucket of an S3 endpoint, through the minio SDK."""
 
-    def __init__(self, client: Minio, bucket: str, public: bool) -> None:
+    def __init__(self, client: Minio, bucket: str, public: bool, link_lifetime: timedelta = timedelta(days=7)) -> None:
         self.bucket = bucket
         self._client = client
+        self._link_lifetime = link_lifetime
         if not client.bucket_exists(bucket):
             client.make_bucket(bucket)
         if public:
@@ -193,7 +194,7 @@ class S3Store:
         self._client.remove_object(self.bucket, key)
 
     def link(self, key: str) -> str:
-        return self._client.presigned_get_object(self.bucket, key, expires=timedelta(days=7))
+        return self._client.presigned_get_object(self.bucket, key, expires=self._link_lifetime)
 
 
 @contextmanager
@@ -233,4 +234,5 @@ def open_storage(settings: Settings) -> Storage:
                    secret_key=settings.s3_secret_key.get_secret_value(), secure=settings.s3_secure,
                    region=settings.s3_region)
     return Storage(S3Store(client, settings.public_bucket, public=True),
-                   S3Store(client, settings.private_bucket, public=False))
+                   S3Store(client, settings.private_bucket, public=False,
+                           link_lifetime=timedelta(hours=settings.review_link_hours)))

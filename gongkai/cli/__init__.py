@@ -39,6 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="启动（或复用）本地 Prefect 服务器，提供审核流程并监视收件箱；Ctrl-C 停止 / Starts (or reuses) a "
                     "local Prefect server, serves the review flow and watches the inbox. Ctrl-C stops it.",
     )
+    retry = commands.add_parser(
+        "retry", help="重新执行失败的审核运行，不必再审 / carry out a failed review run again, without a second review",
+        description="发布因存储故障失败后，排除故障再运行此命令：审核结论已保存，只重做发布 / After a publish failed "
+                    "(storage down, disk full), fix the cause and run this: the saved decision is carried out again.",
+    )
+    retry.add_argument("run_id", metavar="RUN", help="Prefect 运行编号 / the flow run id (Prefect UI, or the log)")
+    retry.set_defaults(handler=_retry)
     status = commands.add_parser(
         "status", help="修改已公开文件的效力状态或撤回 / change a published item's status, or withdraw it",
         description="已修改、已废止、失效（--by 替代文件的索引号）更新两份元数据、目录和订阅；withdraw 把误发文件移出公开桶，"
@@ -98,6 +105,24 @@ def _check(paths: list[Path], as_json: bool) -> int:
         elif report.has_errors and status == EXIT_OK:
             status = EXIT_ERRORS
     return status
+
+
+def _retry(args: argparse.Namespace) -> int:
+    import os
+
+    from gongkai.flows.serve import prefect_environment
+    from gongkai.settings import Settings
+
+    os.environ.update(prefect_environment(Settings()))  # before Prefect is imported: it reads them once
+    from gongkai.flows.recovery import retry_run
+
+    try:
+        name = retry_run(args.run_id)
+    except (LookupError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"已重新排队：{name}；gongkai up 会执行已保存的审核结论 / queued again: `gongkai up` carries out the saved decision")
+    return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
