@@ -23,7 +23,7 @@ run: starter-model
 	$(VENV)/bin/gongkai up
 
 test: setup
-	HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest
+	HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest --durations=25
 
 bench: setup
 	$(VENV)/bin/python bench/corpus_accuracy.py
