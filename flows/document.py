@@ -33,7 +33,7 @@ from gongkai.catalogue import load_catalogue
 from gongkai.document.check import DocumentCheck, check_bytes
 from gongkai.document.interpretation import missing_interpretation
 from gongkai.document.labels import PROACTIVE
-from gongkai.flows.review_form import ReviewForm, review_form_for
+from gongkai.flows.review_form import ReviewForm, review_form_for, reviewer_identity
 from gongkai.intake import Claim, read_snapshot
 from gongkai.models.client import ModelUnavailable, remote_suggestion, service_url
 from gongkai.outcomes import (
@@ -146,7 +146,7 @@ def review_document(claim: dict[str, Any]) -> str:
                                 timeout=int(REVIEW_TIMEOUT.total_seconds()))
     elements = ReviewedElements(**{name: getattr(form, name) for name in ELEMENT_FIELDS})
     decision = Decision(form.decision, form.category, catalogue.topic_key(form.topic), form.reason, form.comment,
-                        form.reviewer, form.interprets.strip(), elements)
+                        form.reviewer, form.interprets.strip(), elements, reviewer_identity(form))
     delays = [settings.publish_retry_seconds * 2 ** attempt for attempt in range(settings.publish_retries)]
     try:
         return carry_out_decision.with_options(retries=settings.publish_retries, retry_delay_seconds=delays)(

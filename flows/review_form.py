@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from prefect.input import RunInput
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from gongkai.catalogue import Catalogue
 from gongkai.document.labels import PROACTIVE
@@ -38,7 +39,8 @@ def _schema_rules(schema: dict[str, Any], form: type[BaseModel]) -> None:
 
 
 class ReviewForm(RunInput):
-    model_config = ConfigDict(json_schema_extra=_schema_rules)
+    # extra keys are dropped, not refused: the server adds `submitted_by`, which the form's schema leaves out
+    model_config = ConfigDict(json_schema_extra=_schema_rules, extra="ignore")
 
     decision: str = Field(title="审核结论 Decision", description="publish 发布（仅主动公开）· return 退回起草处室 · record 登记不发布（依申请公开/不予公开）")
     category: Category = Field(title="公开类别 Category", description="公开类别 / disclosure category")
@@ -57,6 +59,8 @@ class ReviewForm(RunInput):
                             description="若本文件是政策解读：所解读文件的索引号（留空则按标题《…》解读自动关联）/ "
                                         "for a 解读: the 索引号 of the policy it explains (empty: matched by title)")
     reviewer: str = Field(min_length=1, title="审核人 Reviewer", description="审核人姓名 / reviewer's name")
+    # Set on every submission by gongkai's Prefect server (flows.prefect_server.SubmittedBy); not on the form.
+    submitted_by: SkipJsonSchema[dict[str, str | None] | None] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ReviewForm:
@@ -91,3 +95,13 @@ def _with_default(name: str, default: str) -> Any:
     declared = copy(ReviewForm.model_fields[name])
     declared.default = default
     return declared
+
+
+def reviewer_identity(form: ReviewForm) -> dict[str, str | None]:
+    """Who decided, and how gongkai knows it (`source`): `proxy_user` — the user the reverse proxy named in
+    GONGKAI_REVIEWER_HEADER (its sign-on), the typed name beside it; `typed_name_and_address` — the name typed on
+    the form and the address it came from; `typed_name` — the name alone (a server without gongkai's recorder)."""
+    sent = form.submitted_by or {}
+    source = "proxy_user" if sent.get("user") else "typed_name_and_address" if sent.get("address") else "typed_name"
+    return {"source": source, "typed_name": form.reviewer, "user": sent.get("user"), "header": sent.get("header"),
+            "address": sent.get("address")}

@@ -94,10 +94,10 @@ def start_service(name: str, command: list[str], health_url: str, log: Path,
 
 
 def start_server(settings: Settings, environment: dict[str, str]) -> subprocess.Popen[bytes] | None:
-    """Prefect's server with SQLite under data_dir (gongkai.flows.local_server), unless a server answers at
+    """Prefect's server with SQLite under data_dir (gongkai.flows.prefect_server), unless a server answers at
     PREFECT_API_URL (compose runs its own, on Postgres)."""
     return start_service("Prefect 服务器 Prefect server",
-                         [sys.executable, "-m", "gongkai.flows.local_server", "--port", str(settings.prefect_port)],
+                         [sys.executable, "-m", "gongkai.flows.prefect_server", "--port", str(settings.prefect_port)],
                          f"{environment['PREFECT_API_URL']}/health",
                          (settings.data_dir / "prefect-server.log").resolve(), environment)
 

@@ -65,6 +65,8 @@ class Decision:
     reviewer: str
     interprets: str = ""  # 索引号 of the published policy this document is the 解读 of, if the reviewer says so
     elements: ReviewedElements | None = None  # None: the elements as parsed
+    # who decided and how that is known (flows.review_form.reviewer_identity); goes to the ledger
+    reviewer_identity: dict[str, str | None] | None = None
 
 
 class PublishRefused(Exception):

@@ -106,10 +106,14 @@ class Settings(BaseSettings):
     # A review run the server has shown as Pending or Running this long without a live process on this host
     # (killed with an earlier `up`, a power cut) is queued again by `up`, which looks every half of it.
     interrupted_run_seconds: float = Field(default=60.0, gt=0)
+    # The HTTP header in which a reverse proxy in front of the Prefect UI names the signed-in user (e.g.
+    # X-Remote-User): recorded with each decision. Set it only when that proxy also removes the header from what
+    # clients send; without it the ledger records the typed name and the client's address.
+    reviewer_header: str | None = None
     # How long the presigned link to an original on the review page works (S3 allows at most 7 days).
     review_link_hours: int = Field(default=168, ge=1, le=168)
 
-    @field_validator("today", "evaluation_set", "retrain_schedule", mode="before")
+    @field_validator("today", "evaluation_set", "retrain_schedule", "reviewer_header", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

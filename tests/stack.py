@@ -114,11 +114,12 @@ class Stack:
 
         resume_flow_run(run_id, run_input=form)
 
-    def resume_as_the_ui_does(self, run_id: Any, **form: Any) -> int:
-        """One POST to the API, no retries (the Prefect UI makes one call): its HTTP status."""
+    def resume_as_the_ui_does(self, run_id: Any, headers: dict[str, str] | None = None, **form: Any) -> int:
+        """One POST to the API, no retries (the Prefect UI makes one call), with any `headers` a proxy would add:
+        its HTTP status."""
         request = urllib.request.Request(f"{self.api_url}/flow_runs/{run_id}/resume", method="POST",
                                          data=json.dumps({"run_input": form}).encode(),
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status
@@ -184,7 +185,7 @@ def migrated_prefect_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     port = free_port()
     env = {**{key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")},
            "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    server = subprocess.Popen([sys.executable, "-m", "gongkai.flows.local_server", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "gongkai.flows.prefect_server", "--port", str(port)], env=env,
                               stdout=(home / "server.log").open("wb"), stderr=subprocess.STDOUT)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/api/health", server)

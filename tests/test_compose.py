@@ -96,9 +96,9 @@ def test_services_start_in_order_of_health(services: dict[str, Any]) -> None:
 
 def test_prefect_server_runs_on_postgres(services: dict[str, Any]) -> None:
     server = services["prefect-server"]
-    assert server["image"].startswith("prefecthq/prefect:3")
+    assert server["image"] == services["flows"]["image"] and server["build"] == services["flows"]["build"]
     command = " ".join(server["command"])
-    assert "prefect server start" in command and "--host 0.0.0.0" in command
+    assert "-m gongkai.flows.prefect_server" in command and "--host 0.0.0.0" in command
     url = environment(server)["PREFECT_API_DATABASE_CONNECTION_URL"]
     credentials = r"\$\{POSTGRES_USER\}:\$\{POSTGRES_PASSWORD\}"
     assert re.fullmatch(rf"postgresql\+asyncpg://{credentials}@postgres:5432/\$\{{[^}}]+\}}", url)
@@ -177,10 +177,11 @@ def test_bucket_init_opens_only_the_public_bucket(services: dict[str, Any]) -> N
 def test_settings_compose_passes_through_accept_their_empty_values(services: dict[str, Any],
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """docker compose hands an unset ${GONGKAI_TODAY:-} over as an empty string: that means 'not set'."""
-    flows = environment(services["flows"])
-    passed = {key for key, value in flows.items() if key.startswith("GONGKAI_") and ":-}" in value}
-    assert passed >= {"GONGKAI_TODAY"}
+    passed = {key for service in ("flows", "prefect-server") for key, value in environment(services[service]).items()
+              if key.startswith("GONGKAI_") and ":-}" in value}
+    assert passed >= {"GONGKAI_TODAY", "GONGKAI_REVIEWER_HEADER"}
     for key in passed | {"GONGKAI_RETRAIN_SCHEDULE", "GONGKAI_EVALUATION_SET"}:
         monkeypatch.setenv(key, "")
     settings = Settings()
     assert settings.today is None and settings.retrain_schedule is None and settings.evaluation_set is None
+    assert settings.reviewer_header is None

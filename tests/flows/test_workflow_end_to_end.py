@@ -150,3 +150,27 @@ def test_a_document_without_a_title_line_is_published_once_the_reviewer_enters_i
                    if key.endswith(".json") and "-published-" in key]
     assert published["corrections"]["title"] == {"from": None, "to": title}
     assert published["elements"]["title"] == title
+
+
+@pytest.mark.stack_env(GONGKAI_REVIEWER_HEADER="X-Remote-User")
+def test_the_ledger_says_who_decided_and_how_it_knows(stack: Stack, stack_storage) -> None:  # noqa: ANN001
+    stack.drop("good.docx", GOOD)
+    stack.drop("unlabelled.docx", UNLABELLED)
+    runs = stack.wait_for_runs(2, "Suspended")
+    good, unlabelled = by_number(runs, "12号"), by_number(runs, "13号")
+    # behind the department's sign-on proxy, which names the user; what the client says about itself is replaced
+    status = stack.resume_as_the_ui_does(good.id, headers={"X-Remote-User": "zhang.san"}, decision="publish",
+                                         category="主动公开", submitted_by={"user": "someone.else"}, **FORM)
+    assert status in (200, 201)
+    # no proxy: the typed name and the address it came from
+    assert stack.resume_as_the_ui_does(unlabelled.id, decision="return", category="主动公开", **FORM) in (200, 201)
+    for run in (good, unlabelled):
+        assert stack.wait_final(run.id).state.name == "Completed"
+    events = {event["event"]: event for event in
+              (json.loads(stack_storage.private.get(key)) for key in stack_storage.private.keys("audit/"))}
+    assert events["published"]["decision"]["reviewer_identity"] == {
+        "source": "proxy_user", "typed_name": "李审核", "user": "zhang.san", "header": "X-Remote-User",
+        "address": "127.0.0.1"}
+    assert events["returned"]["decision"]["reviewer_identity"] == {
+        "source": "typed_name_and_address", "typed_name": "李审核", "user": None, "header": None,
+        "address": "127.0.0.1"}

@@ -146,7 +146,7 @@ def test_s3_down_during_a_publish_fails_visibly_and_a_retry_completes_it(
 
 def test_files_wait_in_the_inbox_while_the_prefect_server_is_down(s3_stack: Stack) -> None:
     up = psutil.Process(s3_stack.process.pid)
-    server = next(child for child in up.children() if "gongkai.flows.local_server" in " ".join(child.cmdline()))
+    server = next(child for child in up.children() if "gongkai.flows.prefect_server" in " ".join(child.cmdline()))
     os.killpg(server.pid, signal.SIGKILL)
     server.wait(30)
     waiting = s3_stack.drop("while-down.docx", document(102))
