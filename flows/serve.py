@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -356,32 +357,33 @@ def up(settings: Settings) -> int:
     _stop_on_signals()
     environment = prefect_environment(settings)
     os.environ.update(environment)
-    supervisor = Supervisor({"Prefect 服务器 Prefect server": lambda: start_server(settings, environment),
-                             "模型服务 suggestion model": lambda: start_model_service(settings, environment)})
-    supervisor.start()
-    ui = environment["PREFECT_API_URL"].removesuffix("/api")
-    print(f"gongkai: Prefect UI {ui}  (审核 review: {ui}/runs)", flush=True)
-    print(f"gongkai: 收件箱 inbox {settings.inbox.resolve()}  退回 returned {settings.returned.resolve()}", flush=True)
     api_health = f"{environment['PREFECT_API_URL']}/health"
-    watcher = InboxWatcher(settings, api_health)
-    review_files = serve_review_files(settings) if settings.storage == "local" else None
-    recovery = RunRecovery(timedelta(seconds=settings.interrupted_run_seconds))
-    try:
-        use_warm_processes(["gongkai.flows.warm_runs"])
-        watcher.start()
-        recovery.start()
-        while not _serve(settings):
-            print("Prefect 服务器无应答，等待它恢复 / the Prefect server does not answer: waiting for it", flush=True)
-            while not answers(api_health):
-                time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        watcher.stopping.set()
-        recovery.stopping.set()
-        if review_files is not None:
-            review_files.shutdown()
-        supervisor.stop()
+    with ExitStack() as started:  # stopped in reverse order, however `up` ends
+        try:
+            supervisor = Supervisor({"Prefect 服务器 Prefect server": lambda: start_server(settings, environment),
+                                     "模型服务 suggestion model": lambda: start_model_service(settings, environment)})
+            started.callback(supervisor.stop)
+            supervisor.start()
+            ui = environment["PREFECT_API_URL"].removesuffix("/api")
+            print(f"gongkai: Prefect UI {ui}  (审核 review: {ui}/runs)", flush=True)
+            print(f"gongkai: 收件箱 inbox {settings.inbox.resolve()}  退回 returned {settings.returned.resolve()}",
+                  flush=True)
+            if settings.storage == "local":
+                started.callback(serve_review_files(settings).shutdown)
+            watcher = InboxWatcher(settings, api_health)
+            started.callback(watcher.stopping.set)
+            recovery = RunRecovery(timedelta(seconds=settings.interrupted_run_seconds))
+            started.callback(recovery.stopping.set)
+            use_warm_processes(["gongkai.flows.warm_runs"])
+            watcher.start()
+            recovery.start()
+            while not _serve(settings):
+                print("Prefect 服务器无应答，等待它恢复 / the Prefect server does not answer: waiting for it",
+                      flush=True)
+                while not answers(api_health):
+                    time.sleep(1)
+        except KeyboardInterrupt:
+            pass
     print("gongkai: stopped", flush=True)
     return 0
 

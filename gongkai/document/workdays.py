@@ -5,15 +5,24 @@ The schedule comes from `chinesecalendar`, which knows each year once the State 
 Friday minus the fixed-date statutory holidays (元旦 1.1, 劳动节 5.1–5.2, 国庆节 10.1–10.3, per
 全国年节及纪念日放假办法 2024) and marks the result `estimated`: the lunar holidays and 调休 of that
 year are unknown, so the real deadline may fall a few days later.
+
+The rules themselves are configuration, `config/deadlines.yaml`: how many working days, from which event,
+for which documents, extendable or not. One calendar serves them all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
 import chinese_calendar
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_DEADLINES = Path(__file__).resolve().parents[2] / "config" / "deadlines.yaml"
 
 _FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
 
@@ -32,30 +41,94 @@ def workday(day: date) -> WorkdayAnswer:
 
 
 @dataclass(frozen=True)
-class DeadlineRule:
-    """A time limit counted in working days from an event. Later rules plug in beside these."""
+class DocumentFacts:
+    """What a rule's `applies_to` is matched against."""
 
-    key: str
-    working_days: int
+    category: str | None = None
+    doc_type: str | None = None
+    topic: str | None = None
+    doc_number: str | None = None
+    reviewer_choices: frozenset[str] = frozenset()
+
+
+class AppliesTo(BaseModel):
+    """Every condition given must hold; an empty one does not restrict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    doc_number_contains: tuple[str, ...] = ()
+    reviewer_choices: tuple[str, ...] = ()
+
+    def matches(self, facts: DocumentFacts) -> bool:
+        number = facts.doc_number or ""
+        return ((not self.categories or facts.category in self.categories)
+                and (not self.doc_types or facts.doc_type in self.doc_types)
+                and (not self.topics or facts.topic in self.topics)
+                and (not self.doc_number_contains or any(part in number for part in self.doc_number_contains))
+                and (not self.reviewer_choices or bool(facts.reviewer_choices & set(self.reviewer_choices))))
+
+
+class Extension(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    working_days: int = Field(ge=1)
+    times: int = Field(default=1, ge=1)
+
+
+class DeadlineRule(BaseModel):
+    """A time limit counted in working days from an event, for the documents it applies to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    working_days: int = Field(ge=1)
+    counts_from: Literal["signed", "status_changed", "request_received"]
+    applies_to: AppliesTo = AppliesTo()
+    extension: Extension | None = None
     description: str
     source: str
 
 
-PUBLISH_PROACTIVE = DeadlineRule(
-    key="publish_proactive",
-    working_days=20,
-    description="主动公开的政府信息自形成之日起 20 个工作日内公开 / publish within 20 working days of signing",
-    source="政府信息公开条例 第二十六条; seed 一(四)",
-)
+class DeadlineRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules: tuple[DeadlineRule, ...]
+
+    @model_validator(mode="after")
+    def _keys_once_and_built_ins_present(self) -> DeadlineRules:
+        keys = [rule.key for rule in self.rules]
+        if repeated := sorted({key for key in keys if keys.count(key) > 1}):
+            raise ValueError(f"规则键重复 / rule keys given twice: {', '.join(repeated)}")
+        if missing := sorted(set(BUILT_IN_KEYS) - set(keys)):
+            raise ValueError(f"缺少 gongkai 使用的规则 / rules gongkai uses are missing: {', '.join(missing)}")
+        return self
+
+    def rule(self, key: str) -> DeadlineRule:
+        return next(rule for rule in self.rules if rule.key == key)
+
+    def applying(self, event: str, facts: DocumentFacts) -> list[DeadlineRule]:
+        """The rules whose clock `event` starts for a document with these facts."""
+        return [rule for rule in self.rules if rule.counts_from == event and rule.applies_to.matches(facts)]
 
 
-STATUS_CHANGE = DeadlineRule(
-    key="publish_status_change",
-    working_days=20,
-    description="文件修改、废止、失效等情况自变动之日起 20 个工作日内公开 / publish a change of status "
-                "within 20 working days",
-    source="政府信息公开条例 第二十六条; seed 一(三)",
-)
+BUILT_IN_KEYS = ("publish_proactive", "publish_status_change")
+
+
+def load_deadline_rules(path: Path = DEFAULT_DEADLINES) -> DeadlineRules:
+    """Read and validate the rules; a mistake in the file names the file and the field."""
+    with path.open(encoding="utf-8") as stream:
+        try:
+            return DeadlineRules.model_validate(yaml.safe_load(stream))
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+
+
+DEADLINE_RULES = load_deadline_rules()
+PUBLISH_PROACTIVE = DEADLINE_RULES.rule("publish_proactive")
+STATUS_CHANGE = DEADLINE_RULES.rule("publish_status_change")
 
 
 @dataclass(frozen=True)
@@ -64,6 +137,7 @@ class Deadline:
     start: date
     due: date
     estimated: bool  # some day in the count fell in a year without a published schedule
+    extensions: int = 0
 
     def working_days_left(self, today: date) -> int:
         """Working days from today (exclusive) to the due date (inclusive); negative when overdue."""
@@ -71,16 +145,30 @@ class Deadline:
             return _count_workdays(today, self.due)
         return -_count_workdays(self.due, today)
 
+    def extended(self) -> Deadline:
+        """The deadline moved by the rule's extension; ValueError when the rule allows none or no more."""
+        extension = self.rule.extension
+        if extension is None or self.extensions >= extension.times:
+            allowed = extension.times if extension else 0
+            raise ValueError(f"{self.rule.key} 最多延长 {allowed} 次 / can be extended {allowed} time(s) at most")
+        due, estimated = _after_workdays(self.due, extension.working_days)
+        return replace(self, due=due, estimated=self.estimated or estimated, extensions=self.extensions + 1)
+
 
 def deadline(rule: DeadlineRule, start: date) -> Deadline:
     """The day on which the `rule.working_days`-th working day after `start` ends."""
+    due, estimated = _after_workdays(start, rule.working_days)
+    return Deadline(rule, start, due, estimated)
+
+
+def _after_workdays(start: date, working_days: int) -> tuple[date, bool]:
     day, counted, estimated = start, 0, False
-    while counted < rule.working_days:
+    while counted < working_days:
         day += timedelta(days=1)
         answer = workday(day)
         estimated = estimated or answer.estimated
         counted += answer.is_workday
-    return Deadline(rule, start, day, estimated)
+    return day, estimated
 
 
 def _count_workdays(after: date, until: date) -> int:

@@ -1,8 +1,20 @@
 """Working days follow the State Council schedule with 调休; unknown years are estimates, not guesses."""
 
 from datetime import date
+from pathlib import Path
 
-from gongkai.document.workdays import PUBLISH_PROACTIVE, deadline, workday
+import pytest
+import yaml
+
+from gongkai.document.workdays import (
+    DEADLINE_RULES,
+    DEFAULT_DEADLINES,
+    PUBLISH_PROACTIVE,
+    DocumentFacts,
+    deadline,
+    load_deadline_rules,
+    workday,
+)
 
 
 def test_adjusted_weekend_days_are_working_days_in_2026() -> None:
@@ -37,3 +49,62 @@ def test_working_days_left_and_overdue() -> None:
     assert due.working_days_left(date(2026, 3, 5)) == 20
     assert due.working_days_left(date(2026, 4, 2)) == 0
     assert due.working_days_left(date(2026, 4, 7)) == -2  # Apr 3 (Fri), 4–6 清明 holiday, 7 (Tue)
+
+
+# The rules of config/deadlines.yaml (issue: every statutory clock), on the same calendar.
+
+def test_a_service_guide_change_signed_before_national_day_is_due_after_the_holiday() -> None:
+    rule = DEADLINE_RULES.rule("service_guide_change")
+    assert deadline(rule, date(2026, 9, 30)).due == date(2026, 10, 8)  # Oct 1–7 are holidays
+
+
+def test_an_adjusted_saturday_counts_as_a_working_day() -> None:
+    gazette = DEADLINE_RULES.rule("gazette_submission")  # 3 working days from signing
+    # Oct 8 (Thu), Oct 9 (Fri), Oct 10 (调休 Saturday): due on the Saturday, not the Monday after
+    assert deadline(gazette, date(2026, 10, 7)).due == date(2026, 10, 10)
+
+
+def test_a_count_into_2027_is_marked_estimated() -> None:
+    answer = deadline(DEADLINE_RULES.rule("answer_request"), date(2026, 12, 15))
+    assert answer.estimated
+    assert not deadline(DEADLINE_RULES.rule("answer_request"), date(2026, 11, 2)).estimated
+
+
+def test_a_request_is_extended_once_to_forty_working_days_and_never_twice() -> None:
+    received = date(2026, 3, 2)
+    first = deadline(DEADLINE_RULES.rule("answer_request"), received)
+    extended = first.extended()
+    assert first.working_days_left(received) == 20 and extended.working_days_left(received) == 40
+    with pytest.raises(ValueError, match="at most"):
+        extended.extended()
+    with pytest.raises(ValueError, match="at most"):  # a rule without an extension
+        deadline(PUBLISH_PROACTIVE, received).extended()
+
+
+def test_rules_apply_by_category_topic_doc_number_and_reviewer_choice() -> None:
+    def keys(event: str, **facts: object) -> set[str]:
+        return {rule.key for rule in DEADLINE_RULES.applying(event, DocumentFacts(**facts))}
+
+    assert keys("signed", category="主动公开", doc_number="粤民发〔2026〕12号") == {"publish_proactive"}
+    assert keys("signed", category="主动公开", doc_number="粤民规〔2026〕1号") == {"publish_proactive",
+                                                                               "gazette_submission"}
+    assert keys("signed", category="主动公开", topic="services") == {"publish_proactive"}  # no change marked
+    assert keys("signed", category="主动公开", topic="services", reviewer_choices=frozenset({"办事条件变更"})) == {
+        "publish_proactive", "service_guide_change"}
+    assert keys("signed", category="不予公开", doc_number="粤民发〔2026〕12号") == set()
+    assert keys("request_received") == {"answer_request"}
+    assert keys("status_changed", doc_number="粤民规〔2026〕1号") == {"publish_status_change"}
+
+
+def test_a_department_adds_a_rule_without_code_and_mistakes_name_the_file(tmp_path: Path) -> None:
+    shipped = yaml.safe_load(DEFAULT_DEADLINES.read_text(encoding="utf-8"))
+    own = {"key": "meeting_minutes", "working_days": 5, "counts_from": "signed", "applies_to": {"doc_types": ["纪要"]},
+           "description": "会议纪要 5 个工作日内公开", "source": "本厅规定"}
+    path = tmp_path / "deadlines.yaml"
+    path.write_text(yaml.safe_dump({"rules": [*shipped["rules"], own]}, allow_unicode=True), encoding="utf-8")
+    rules = load_deadline_rules(path)
+    assert [rule.key for rule in rules.applying("signed", DocumentFacts(doc_type="纪要"))] == ["meeting_minutes"]
+
+    path.write_text(yaml.safe_dump({"rules": [own, own]}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"(?s)deadlines\.yaml.*meeting_minutes"):
+        load_deadline_rules(path)  # given twice, and gongkai's own two rules are missing
