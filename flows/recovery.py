@@ -2,9 +2,9 @@
 
 A run started again finds the reviewer's saved form (gongkai.flows.document), so it only carries the
 decision out. Two ways back into the queue: `gongkai retry RUN` (what the Prefect UI's Retry does) for a run
-that failed or crashed, and `reschedule_interrupted` when `gongkai up` starts, for runs whose process died
-with an earlier `up` (a killed process, a power cut) and that the server still shows as running, which
-`gongkai up` looks for when it starts and every half minute.
+that failed or crashed, and `reschedule_interrupted`, which `gongkai up` calls every half minute, for runs
+whose process died with an earlier `up` (a killed process, a power cut) and that the server still shows as
+running.
 """
 
 from __future__ import annotations
@@ -41,13 +41,14 @@ def retry_run(run_id: str) -> str:
         return run.name
 
 
-def reschedule_interrupted(deployment: str, after: timedelta) -> list[str]:
-    """Runs of `deployment` the server has shown as Pending or Running for longer than `after`, with no live
-    process of this host noted for them, go back to the queue (AwaitingRetry); returns their names.
+def reschedule_interrupted(deployment: str, after: timedelta, serving_since: datetime) -> list[str]:
+    """Runs of `deployment` left Pending or Running by an earlier `up` — in that state since before
+    `serving_since`, when this one began, and for longer than `after` — with no live process of this host noted
+    for them, go back to the queue (AwaitingRetry); returns their names.
 
-    A run's process notes its pid first thing (flows.document), so a process that is starting or running is
-    never taken for gone: `after` leaves it time for that even when the server is slow to answer. A pid noted
-    by an earlier execution of the run (before its review) is dead, hence the wait rather than the pid alone."""
+    Runs this `up` started are never touched: its runner sees their processes end and marks a crash itself.
+    A run's process notes its pid first thing (flows.document); `after` leaves a run of another live `up`
+    on the same server the time to get that far."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -65,7 +66,7 @@ def reschedule_interrupted(deployment: str, after: timedelta) -> list[str]:
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
                 type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.RUNNING]))))
-        interrupted = [run for run in runs if is_interrupted(run, after)]
+        interrupted = [run for run in runs if is_interrupted(run, after, serving_since)]
         for run in interrupted:
             # force: the server allows Running → Scheduled only to its own rules; the run's process is gone
             client.set_flow_run_state(run.id, AwaitingRetry(message="进程已中断，重新排队 / its process is gone"),
@@ -73,9 +74,9 @@ def reschedule_interrupted(deployment: str, after: timedelta) -> list[str]:
         return [run.name for run in interrupted]
 
 
-def is_interrupted(run: FlowRun, after: timedelta) -> bool:
+def is_interrupted(run: FlowRun, after: timedelta, serving_since: datetime) -> bool:
     since = run.state.timestamp if run.state else None
-    if since is None or datetime.now(timezone.utc) - since < after:
+    if since is None or since >= serving_since or datetime.now(timezone.utc) - since < after:
         return False
     host, _, pid = (run.infrastructure_pid or "").rpartition(":")
     if not pid.isdigit():

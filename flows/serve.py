@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,12 +184,14 @@ class Supervisor(threading.Thread):
 
 
 class RunRecovery(threading.Thread):
-    """Review runs whose process is gone — killed with an earlier `up`, a power cut — go back to the queue once
-    they have shown Pending or Running for `after` (gongkai.flows.recovery); looked for every half of `after`."""
+    """Review runs an earlier `up` left behind — killed, a power cut — go back to the queue once they have shown
+    Pending or Running for `after` without a live process (gongkai.flows.recovery); looked for every half of
+    `after`."""
 
     def __init__(self, after: timedelta) -> None:
         super().__init__(name="run-recovery", daemon=True)
         self.after = after
+        self.serving_since = datetime.now(timezone.utc)
         self.stopping = threading.Event()
         self._last_error = ""
 
@@ -198,7 +200,7 @@ class RunRecovery(threading.Thread):
 
         while not self.stopping.wait(self.after.total_seconds() / 2):
             try:
-                for name in reschedule_interrupted(DEPLOYMENT, self.after):
+                for name in reschedule_interrupted(DEPLOYMENT, self.after, self.serving_since):
                     print(f"中断的审核运行已重新排队 / an interrupted review run is queued again: {name}", flush=True)
                 self._last_error = ""
             except Exception as error:  # the server is restarting

@@ -6,13 +6,16 @@ not what it points at) with a note. A file is taken once its size and modificati
 a while, then claimed in steps that lose nothing:
 
 1. its inbox name is renamed into processing/.claiming/ (atomic: exactly one watcher wins); a note of
-   where it came from lies beside it, so an interrupted claim puts it back;
+   where it came from lies beside it, so an interrupted claim puts it back. When the inbox is another file
+   system (compose's bind mount, a network share: a rename cannot cross), the file is renamed into the
+   inbox's own hidden .gongkai-claiming/ instead, and the note says so;
 2. it is opened without following links, its bytes are read once, and the snapshot is stored in the
    private bucket under their sha256 (staging/<sha256>/original.<sniffed extension>). Every later stage —
    the check, the review page's link, the publish — reads that snapshot, never the inbox path, and the
    publish hashes it again;
-3. the drafter's file is kept in processing/<sha256>/<inbox subfolder>/. A file with other hard links is
-   copied there instead (its other names could still change it); the inbox name is then removed.
+3. the drafter's file is kept in processing/<sha256>/<inbox subfolder>/. A file with other hard links, or
+   one held on the inbox's file system, is copied there instead (the bytes read in step 2); the inbox name
+   is then removed.
 
 Names are data. A file name can hold personal data, control characters, U+202E, hundreds of bytes:
 outside the processing area a file is known by `display_name` (personal data masked, invisible characters
@@ -49,6 +52,7 @@ _NAME_BYTES = 150  # a shown name, in UTF-8: room for " (2)" and ".问题说明.
 _OFFICE_PART_BYTES = 120
 _MAX_DEPTH = 8  # inbox subfolders deeper than this are not searched
 CLAIMING = ".claiming"  # inside the processing area: files between their rename and their final place
+HOLDING = ".gongkai-claiming"  # inside the inbox, when it is another file system than the processing area
 
 
 def is_ignored(relative: Path) -> bool:
@@ -242,9 +246,17 @@ class Inbox:
         taken, note = claiming / token, claiming / f"{token}.json"
         # ASCII JSON: a name that is not valid UTF-8 (surrogate escapes) is written and read back unchanged
         office = self.office_of(path)
+        came_from = str(path.relative_to(self.inbox))
         try:
-            note.write_text(json.dumps({"inbox_path": str(path.relative_to(self.inbox))}), encoding="ascii")
-            os.rename(path, taken)  # atomic: exactly one watcher wins; a link is moved, never followed
+            note.write_text(json.dumps({"inbox_path": came_from}), encoding="ascii")
+            try:
+                os.rename(path, taken)  # atomic: exactly one watcher wins; a link is moved, never followed
+            except OSError as error:
+                if error.errno != errno.EXDEV:
+                    raise
+                taken = self._holding() / token
+                note.write_text(json.dumps({"inbox_path": came_from, "held_in_inbox": True}), encoding="ascii")
+                os.rename(path, taken)
         except OSError:  # another watcher took it, a full disk: the file has not moved
             note.unlink(missing_ok=True)
             raise
@@ -264,7 +276,7 @@ class Inbox:
             if not storage.private.exists(claim.snapshot_key):
                 storage.private.put(claim.snapshot_key, data)
             kept = _free_name(self._folder(sha256, office) / path.name)
-            if links > 1:  # other names still reach these bytes: keep our own copy
+            if links > 1 or taken.parent != claiming:  # other names reach these bytes, or another file system
                 _write_new(kept, data)
                 taken.unlink()
             else:
@@ -275,6 +287,17 @@ class Inbox:
         note.unlink()
         self._last_seen.pop(path, None)
         return claim
+
+    def _holding(self) -> Path:
+        """The inbox's own .gongkai-claiming/ folder; a link or a file in its place is refused (drafters can
+        write in the inbox), so a claimed file never moves outside it."""
+        holding = self.inbox / HOLDING
+        try:
+            holding.mkdir(mode=0o700)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(holding).st_mode):
+                raise OSError(errno.ENOTDIR, f"{holding} 不是文件夹，请删除它 / is not a folder: remove it") from None
+        return holding
 
     def _folder(self, sha256: str, office: str) -> Path:
         folder = self.processing / sha256 / office
@@ -291,8 +314,9 @@ class Inbox:
         """Files a crashed `up` left between their rename and their final place go back to the inbox."""
         restored = []
         for note in sorted((self.processing / CLAIMING).glob("*.json")):
-            taken = note.with_suffix("")
-            relative = json.loads(note.read_text(encoding="ascii"))["inbox_path"]
+            where = json.loads(note.read_text(encoding="ascii"))
+            taken = (self.inbox / HOLDING if where.get("held_in_inbox") else note.parent) / note.stem
+            relative = where["inbox_path"]
             target = self.inbox / relative
             if os.path.lexists(taken) and target.resolve().is_relative_to(self.inbox.resolve()):
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -103,8 +103,8 @@ class Settings(BaseSettings):
     # `gongkai retry RUN` carries the saved decision out once the cause is fixed.
     publish_retries: int = Field(default=4, ge=0)
     publish_retry_seconds: float = Field(default=30.0, ge=0)
-    # A review run the server has shown as Pending or Running this long without a live process on this host
-    # (killed with an earlier `up`, a power cut) is queued again by `up`, which looks every half of it.
+    # A review run an earlier `up` left Pending or Running (it was killed, a power cut) is queued again once it
+    # has shown that state this long without a live process on this host; `up` looks every half of it.
     interrupted_run_seconds: float = Field(default=60.0, gt=0)
     # The HTTP header in which a reverse proxy in front of the Prefect UI names the signed-in user (e.g.
     # X-Remote-User): recorded with each decision. Set it only when that proxy also removes the header from what

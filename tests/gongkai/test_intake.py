@@ -2,6 +2,7 @@
 a snapshot of exactly the bytes that were read."""
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,62 @@ def test_flow_parameters_are_not_trusted(field: dict[str, str]) -> None:
             "received_at": "2026-03-06T00:00:00+00:00"}
     with pytest.raises(ValueError):
         Claim.from_dict({**good, **field})
+
+
+@pytest.fixture
+def processing_elsewhere(tmp_path: Path) -> Path:
+    """A processing area on another file system than tmp_path (/dev/shm is a tmpfs), as compose's /data volume
+    is from its /inbox bind mount: a rename between them fails with EXDEV."""
+    import shutil
+    import tempfile
+
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system at /dev/shm here")
+    folder = Path(tempfile.mkdtemp(dir=shm))
+    yield folder / "processing"
+    shutil.rmtree(folder)
+
+
+def test_an_inbox_on_another_file_system_is_claimed_through_its_own_holding_folder(
+        local_settings: Settings, tmp_path: Path, processing_elsewhere: Path) -> None:
+    storage = open_storage(local_settings)
+    inbox = Inbox(tmp_path / "inbox", processing_elsewhere, 0, LIMIT)
+    dropped = tmp_path / "inbox" / "社救处" / "通知.docx"
+    dropped.parent.mkdir(parents=True)
+    dropped.write_bytes(b"PK\x03\x04 draft bytes")
+    claim = inbox.claim(dropped, storage)
+    assert not dropped.exists()
+    assert (processing_elsewhere / claim.sha256 / "社救处" / "通知.docx").read_bytes() == b"PK\x03\x04 draft bytes"
+    assert read_snapshot(storage, claim) == b"PK\x03\x04 draft bytes"
+    assert list((tmp_path / "inbox" / ".gongkai-claiming").iterdir()) == []  # nothing left half-way
+    assert inbox.scan(now=0).ready == []  # the holding folder is never taken for a drop
+
+
+def test_a_claim_held_in_the_inbox_when_up_died_goes_back_to_its_name(tmp_path: Path,
+                                                                      processing_elsewhere: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox", processing_elsewhere, 0, LIMIT)
+    dropped = tmp_path / "inbox" / "通知.docx"
+    dropped.parent.mkdir(parents=True)
+    dropped.write_bytes(b"draft")
+    # what a crash between the hold and the snapshot leaves: the file held in the inbox, the note saying so
+    (tmp_path / "inbox" / ".gongkai-claiming").mkdir()
+    held = tmp_path / "inbox" / ".gongkai-claiming" / ("0" * 32)
+    dropped.rename(held)
+    (processing_elsewhere / ".claiming").mkdir(parents=True)
+    (processing_elsewhere / ".claiming" / f"{'0' * 32}.json").write_text(
+        json.dumps({"inbox_path": "通知.docx", "held_in_inbox": True}), encoding="ascii")
+    assert inbox.put_back_interrupted() == [dropped]
+    assert dropped.read_bytes() == b"draft" and not held.exists()
+
+
+def test_a_link_in_place_of_the_holding_folder_is_refused(tmp_path: Path, processing_elsewhere: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox", processing_elsewhere, 0, LIMIT)
+    dropped = tmp_path / "inbox" / "通知.docx"
+    dropped.parent.mkdir(parents=True)
+    dropped.write_bytes(b"draft")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "inbox" / ".gongkai-claiming").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(NotADirectoryError, match="gongkai-claiming"):
+        inbox.claim(dropped, open_storage(Settings(storage="local", data_dir=tmp_path / "data")))
+    assert dropped.read_bytes() == b"draft" and list((tmp_path / "elsewhere").iterdir()) == []

@@ -229,7 +229,7 @@ def test_up_killed_mid_extraction_loses_nothing_and_reviews_nothing_twice(s3_sta
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str, migrated_prefect_db: Path
                 ) -> Iterator[Stack]:
-    """Inbox and claimed files on one 16 MB tmpfs (a claim is a rename: both on one file system), the public
+    """Inbox and claimed files on one 16 MB tmpfs (the disk that fills up), the public
     folder on another."""
     workdir = tmp_path_factory.mktemp("faults_local")
     env = stack_environment(workdir, s3_endpoint, GONGKAI_STORAGE="local", GONGKAI_INBOX="disk/inbox",
