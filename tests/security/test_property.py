@@ -113,7 +113,7 @@ def leaked_numbers(data: bytes, numbers: list[str]) -> list[str]:
     return found
 
 
-@settings(max_examples=500, deadline=None, derandomize=True, database=None,
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(draft=drafts(), name=st.sampled_from(NAMES),
        decision=st.sampled_from(["publish", "publish", "return", "record"]),
