@@ -379,7 +379,7 @@ def up(settings: Settings) -> int:
             use_warm_processes(["gongkai.flows.warm_runs"])
             watcher.start()
             recovery.start()
-            while not _serve(settings):
+            while not _serve(settings, api_health):
                 print("Prefect 服务器无应答，等待它恢复 / the Prefect server does not answer: waiting for it",
                       flush=True)
                 while not answers(api_health):
@@ -390,7 +390,7 @@ def up(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings) -> bool:
+def _serve(settings: Settings, api_health: str) -> bool:
     """Serve the flows until stopped (True), or until the runner gives up on an API that stopped answering
     (False)."""
     import asyncio
@@ -408,7 +408,7 @@ def _serve(settings: Settings) -> bool:
     try:
         asyncio.run(runner.start())
     except Exception:  # Prefect's runner stops after a few failed polls of the API
-        if answers(f"{os.environ['PREFECT_API_URL']}/health"):
+        if answers(api_health):
             raise
         return False
     return True
