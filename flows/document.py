@@ -33,6 +33,7 @@ from gongkai.catalogue import load_catalogue
 from gongkai.document.check import DocumentCheck, check_bytes
 from gongkai.document.interpretation import missing_interpretation
 from gongkai.document.labels import PROACTIVE
+from gongkai.document.workdays import load_deadline_rules
 from gongkai.flows.review_form import ReviewForm, review_form_for, reviewer_identity
 from gongkai.intake import Claim, read_snapshot
 from gongkai.models.client import ModelUnavailable, remote_suggestion, service_url
@@ -43,6 +44,7 @@ from gongkai.outcomes import (
     PublishRefused,
     ReviewedElements,
     apply_decision,
+    describe_pending,
     form_defaults,
     publish_blockers,
     responsible_office,
@@ -135,10 +137,13 @@ def review_document(claim: dict[str, Any]) -> str:
         get_run_logger().warning("无法读取 %s（%s），已退回：%s", taken.name, problem.code, note)
         return RETURN
     blockers = publish_blockers(check, PROACTIVE)  # what stops publication even if the reviewer says 主动公开
-    form_type = review_form_for(catalogue, not blockers, form_defaults(check, catalogue))
+    marks = load_deadline_rules(settings.deadlines).reviewer_choices()
+    form_type = review_form_for(catalogue, not blockers, form_defaults(check, catalogue), marks)
     form = _saved_review(form_type)
     if form is None:
-        _describe_run(taken, check, responsible_office(taken, check, catalogue))
+        office = responsible_office(taken, check, catalogue)
+        _describe_run(taken, check, office)
+        describe_pending(open_storage(settings), taken, check, catalogue, office)
         page = review_page(taken, check, open_storage(settings).private.link(taken.snapshot_key),
                            settings.current_date(), blockers)
         create_markdown_artifact(markdown=page, key=f"review-{taken.sha256[:16]}", description="公文审核 / review page")
@@ -146,7 +151,8 @@ def review_document(claim: dict[str, Any]) -> str:
                                 timeout=int(REVIEW_TIMEOUT.total_seconds()))
     elements = ReviewedElements(**{name: getattr(form, name) for name in ELEMENT_FIELDS})
     decision = Decision(form.decision, form.category, catalogue.topic_key(form.topic), form.reason, form.comment,
-                        form.reviewer, form.interprets.strip(), elements, reviewer_identity(form))
+                        form.reviewer, form.interprets.strip(), elements, reviewer_identity(form),
+                        tuple(mark for mark in form.marks if mark in marks))
     delays = [settings.publish_retry_seconds * 2 ** attempt for attempt in range(settings.publish_retries)]
     try:
         return carry_out_decision.with_options(retries=settings.publish_retries, retry_delay_seconds=delays)(

@@ -58,6 +58,9 @@ class ReviewForm(RunInput):
     interprets: str = Field(default="", title="解读对象 Interprets",
                             description="若本文件是政策解读：所解读文件的索引号（留空则按标题《…》解读自动关联）/ "
                                         "for a 解读: the 索引号 of the policy it explains (empty: matched by title)")
+    # what the reviewer marks that starts a clock of config/deadlines.yaml (reviewer_choices), e.g. 办事条件变更
+    marks: list[str] = Field(default=[], title="标记 Marks",
+                             description="适用的期限规则，如 办事条件变更（1 个工作日内公开）/ what starts a deadline rule")
     reviewer: str = Field(min_length=1, title="审核人 Reviewer", description="审核人姓名 / reviewer's name")
     # Set on every submission by gongkai's Prefect server (flows.prefect_server.SubmittedBy); not on the form.
     submitted_by: SkipJsonSchema[dict[str, str | None] | None] = None
@@ -73,10 +76,12 @@ class ReviewForm(RunInput):
         return self
 
 
-def review_form_for(catalogue: Catalogue, publish_allowed: bool, defaults: dict[str, str]) -> type[ReviewForm]:
+def review_form_for(catalogue: Catalogue, publish_allowed: bool, defaults: dict[str, str],
+                    marks: tuple[str, ...] = ()) -> type[ReviewForm]:
     """The form for one document: topics from the catalogue, pre-filled with the label or suggestion and the
     parsed elements, and no 'publish' when the document may not go out. Defaults are set here, with each
     field's title and help text kept (RunInput.with_initial_data would replace the fields and drop them).
+    `marks` are the reviewer choices the deadline rules know; without any, the form has no marks field.
     An element the parser did not find must be entered to publish: a submitted form that leaves it out is
     refused by the server (`_schema_rules`)."""
     decisions = (PUBLISH, RETURN, RECORD) if publish_allowed else (RETURN, RECORD)
@@ -87,6 +92,12 @@ def review_form_for(catalogue: Catalogue, publish_allowed: bool, defaults: dict[
         "topic": (Literal[topics], _with_default("topic", defaults["topic"])),  # type: ignore[valid-type]
         **{name: (str, _with_default(name, defaults[name])) for name in ELEMENT_FIELDS},
     }
+    marks_field = copy(ReviewForm.model_fields["marks"])
+    if marks:  # always an enum in the schema (pydantic writes a single choice as const): the UI shows a multi-select
+        marks_field.json_schema_extra = {"items": {"type": "string", "enum": list(marks)}}
+        fields["marks"] = (list[Literal[marks]], marks_field)  # type: ignore[valid-type]
+    else:
+        fields["marks"] = (SkipJsonSchema[list[str]], marks_field)
     return create_model("ReviewForm", __base__=ReviewForm, **fields)
 
 

@@ -67,6 +67,7 @@ class Decision:
     elements: ReviewedElements | None = None  # None: the elements as parsed
     # who decided and how that is known (flows.review_form.reviewer_identity); goes to the ledger
     reviewer_identity: dict[str, str | None] | None = None
+    marks: tuple[str, ...] = ()  # reviewer choices that start deadline rules (config/deadlines.yaml), e.g. 办事条件变更
 
 
 class PublishRefused(Exception):
@@ -113,6 +114,15 @@ def form_defaults(check: DocumentCheck, catalogue: Catalogue) -> dict[str, str]:
                 else suggested.category if suggested and suggested.category else PROACTIVE)
     topic = suggested.topic_name if suggested and suggested.topic_name else catalogue.topics[0].name
     return {"category": category, "topic": topic, **parsed_elements(check)}
+
+
+def describe_pending(storage: Storage, claim: Claim, check: DocumentCheck, catalogue: Catalogue, office: str) -> None:
+    """Keep beside a document waiting for review what the deadline watch needs (gongkai.clocks): its elements,
+    the category its form starts with and the suggested topic."""
+    suggested = check.suggestion
+    set_registry_status(storage, claim.sha256, PENDING, file=claim.name, office=office,
+                        elements=parsed_elements(check), category=form_defaults(check, catalogue)["category"],
+                        topic=suggested.topic if suggested else None)
 
 
 def parsed_elements(check: DocumentCheck) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gongkai.catalogue import DEFAULT_CATALOGUE
+from gongkai.document.workdays import DEFAULT_DEADLINES
 from gongkai.extractors.base import ExtractionLimits
 
 _MIB = 1024 * 1024
@@ -87,6 +88,12 @@ class Settings(BaseSettings):
 
     # The department's catalogue: topics, responsible offices, organisation code.
     catalogue: Path = DEFAULT_CATALOGUE
+    # Statutory clocks (working days, from which event, for which documents) and how they are watched: the
+    # deadline watch runs on this cron schedule (China time; empty: only on demand) and raises an alert for
+    # every open item due within deadline_warning_days working days, and for every overdue one.
+    deadlines: Path = DEFAULT_DEADLINES
+    deadline_watch_schedule: str | None = "0 8 * * *"
+    deadline_warning_days: int = Field(default=3, ge=0)
     # Fixed "today" for reproducible deadline checks (tests, re-running an old batch); None = the real date.
     today: date | None = None
     # Caps on hostile or broken input (zip bombs, absurd page counts).

@@ -21,7 +21,8 @@ LAYERS = [
     ("document core", ["gongkai.settings", "gongkai.catalogue", "gongkai.document"]),
     ("suggestion models", ["gongkai.models"]),
     ("outcomes and publishing", ["gongkai.storage", "gongkai.ledger", "gongkai.intake", "gongkai.outcomes",
-                                 "gongkai.corrections", "gongkai.review_page", "gongkai.publishing"]),
+                                 "gongkai.corrections", "gongkai.review_page", "gongkai.publishing", "gongkai.register",
+                                 "gongkai.clocks", "gongkai.annual_report"]),
     ("flows", ["gongkai.flows"]),
     ("command line", ["gongkai.cli"]),
 ]

@@ -88,6 +88,9 @@ class DeadlineRule(BaseModel):
     counts_from: Literal["signed", "status_changed", "request_received"]
     applies_to: AppliesTo = AppliesTo()
     extension: Extension | None = None
+    # what stops the clock: publishing the document (or its status change), answering the request, or someone
+    # confirming the step was done (`gongkai deadlines done`), for steps outside gongkai such as the gazette
+    closed_by: Literal["publication", "answer", "confirmation"] = "publication"
     description: str
     source: str
 
@@ -99,6 +102,10 @@ class DeadlineRules(BaseModel):
 
     @model_validator(mode="after")
     def _keys_once_and_built_ins_present(self) -> DeadlineRules:
+        if requests := [rule.key for rule in self.rules if (rule.counts_from == "request_received")
+                        != (rule.closed_by == "answer")]:
+            raise ValueError(f"依申请公开的期限以答复结束，且只有它们如此 / a rule counted from request_received is "
+                             f"closed_by answer, and only such a rule: {', '.join(requests)}")
         keys = [rule.key for rule in self.rules]
         if repeated := sorted({key for key in keys if keys.count(key) > 1}):
             raise ValueError(f"规则键重复 / rule keys given twice: {', '.join(repeated)}")
@@ -109,12 +116,16 @@ class DeadlineRules(BaseModel):
     def rule(self, key: str) -> DeadlineRule:
         return next(rule for rule in self.rules if rule.key == key)
 
+    def reviewer_choices(self) -> tuple[str, ...]:
+        """What a reviewer can mark on the form to start a rule (办事条件变更 …), in the file's order."""
+        return tuple(dict.fromkeys(choice for rule in self.rules for choice in rule.applies_to.reviewer_choices))
+
     def applying(self, event: str, facts: DocumentFacts) -> list[DeadlineRule]:
         """The rules whose clock `event` starts for a document with these facts."""
         return [rule for rule in self.rules if rule.counts_from == event and rule.applies_to.matches(facts)]
 
 
-BUILT_IN_KEYS = ("publish_proactive", "publish_status_change")
+BUILT_IN_KEYS = ("publish_proactive", "publish_status_change", "answer_request")
 
 
 def load_deadline_rules(path: Path = DEFAULT_DEADLINES) -> DeadlineRules:
@@ -141,9 +152,7 @@ class Deadline:
 
     def working_days_left(self, today: date) -> int:
         """Working days from today (exclusive) to the due date (inclusive); negative when overdue."""
-        if today <= self.due:
-            return _count_workdays(today, self.due)
-        return -_count_workdays(self.due, today)
+        return working_days_between(today, self.due)
 
     def extended(self) -> Deadline:
         """The deadline moved by the rule's extension; ValueError when the rule allows none or no more."""
@@ -171,8 +180,11 @@ def _after_workdays(start: date, working_days: int) -> tuple[date, bool]:
     return day, estimated
 
 
-def _count_workdays(after: date, until: date) -> int:
-    """Working days in (after, until]; exact, and fast for documents decades old."""
+def working_days_between(after: date, until: date) -> int:
+    """Working days in (after, until]; negative, counted back, when `until` comes first. Exact, and fast for
+    documents decades old."""
+    if until < after:
+        return -working_days_between(until, after)
     total = _running_total(until) - _running_total(after)
     return total + sum(_year_running_totals(year)[-1] for year in range(after.year, until.year))
 

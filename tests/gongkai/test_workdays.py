@@ -108,3 +108,15 @@ def test_a_department_adds_a_rule_without_code_and_mistakes_name_the_file(tmp_pa
     path.write_text(yaml.safe_dump({"rules": [own, own]}, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match=r"(?s)deadlines\.yaml.*meeting_minutes"):
         load_deadline_rules(path)  # given twice, and gongkai's own two rules are missing
+
+
+def test_a_request_rule_ends_with_the_answer_and_only_it_does(tmp_path: Path) -> None:
+    shipped = yaml.safe_load(DEFAULT_DEADLINES.read_text(encoding="utf-8"))
+    assert load_deadline_rules(DEFAULT_DEADLINES).rule("gazette_submission").closed_by == "confirmation"
+    for rule in shipped["rules"]:
+        if rule["key"] == "answer_request":
+            rule["closed_by"] = "publication"
+    path = tmp_path / "deadlines.yaml"
+    path.write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="closed_by answer.*answer_request"):
+        load_deadline_rules(path)
