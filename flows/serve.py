@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 DEPLOYMENT = "review-document/inbox"
 RETRAIN_DEPLOYMENT = "retrain-model/scheduled"
+WATCH_DEPLOYMENT = "deadline-watch/daily"
 _SERVER_START_SECONDS = 90
 
 
@@ -396,7 +397,9 @@ def _serve(settings: Settings, api_health: str) -> bool:
     import asyncio
 
     from prefect.runner import Runner
+    from prefect.schedules import Cron
 
+    from gongkai.flows.deadlines import annual_report_flow, deadline_watch, request_add, request_answer, request_extend
     from gongkai.flows.document import review_document
     from gongkai.flows.retrain import retrain_model
 
@@ -404,6 +407,11 @@ def _serve(settings: Settings, api_health: str) -> bool:
     runner = Runner(limit=settings.max_concurrent_documents, pause_on_shutdown=True)
     runner.add_flow(review_document, name=DEPLOYMENT.split("/")[1])
     runner.add_flow(retrain_model, name=RETRAIN_DEPLOYMENT.split("/")[1], cron=settings.retrain_schedule)
+    watch_schedule = settings.deadline_watch_schedule
+    runner.add_flow(deadline_watch, name=WATCH_DEPLOYMENT.split("/")[1],
+                    schedule=Cron(watch_schedule, timezone="Asia/Shanghai") if watch_schedule else None)
+    for form in (request_add, request_extend, request_answer, annual_report_flow):  # run from the UI's form
+        runner.add_flow(form, name="form")
     print(f"{SERVING} (同时处理 at most {settings.max_concurrent_documents} documents at once)", flush=True)
     try:
         asyncio.run(runner.start())
