@@ -7,8 +7,7 @@ config/automations/deadline-alerts.yaml turn those into a webhook call or an e-m
 the CLI's `gongkai request …` as forms in the Prefect UI (Deployments → Run → Custom run).
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: Prefect builds the forms from the parameters' Annotated types at run time
 from datetime import date
 from typing import Annotated
 

@@ -108,3 +108,40 @@ def test_the_watch_lists_running_clocks_and_alerts_once_per_item(stack: Stack, s
     assert alerts["overdue"]["due"] == "2026-12-14" and alerts["overdue"]["office"] == "社救处"
     assert alerts["overdue"]["text"].startswith("【已逾期】") and "粤民函〔2026〕88号" in alerts["overdue"]["text"]
     assert alerts["due-soon"]["working_days_left"] == 3 and "13912345678" not in json.dumps(alerts, ensure_ascii=False)
+
+
+def test_the_register_and_the_report_as_forms_in_the_prefect_ui(stack: Stack, stack_storage: Any) -> None:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.deployments import run_deployment
+
+    from gongkai.register import read_request
+
+    with stack.client() as client:  # the forms the UI shows for "Run → Custom run"
+        schema = client.read_deployment_by_name("request-answer/form").parameter_openapi_schema
+    assert schema["properties"]["answer_type"]["enum"] == ["予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"]
+    assert {"request_id", "answer_type", "on"} <= set(schema["required"])
+
+    def run(deployment: str, **parameters: Any) -> Any:
+        started = run_deployment(deployment, parameters=parameters, timeout=0)
+        finished = stack.wait_final(started.id)
+        with stack.client() as client:
+            artifacts = client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[started.id])))
+        return finished, {artifact.key: artifact.data for artifact in artifacts}
+
+    added, artifacts = run("request-add/form", requester_name="张三", contact="13912345678", received="2026-11-02",
+                           asked="低保资金分配情况", office="社救处")
+    assert added.state.name == "Completed"
+    assert "2026-0001" in artifacts["request-register"] and "张*（自然人）" in artifacts["request-register"]
+    assert "13912345678" not in artifacts["request-register"] and "张三" not in artifacts["request-register"]
+    refused, _ = run("request-answer/form", request_id="2026-0001", answer_type="不予公开", on="2026-11-20")
+    assert refused.state.name == "Failed" and "须注明依据" in refused.state.message
+    answered, _ = run("request-answer/form", request_id="2026-0001", answer_type="不予公开", on="2026-11-20",
+                      ground="保护第三方合法权益")
+    assert answered.state.name == "Completed"
+    assert read_request(stack_storage, "2026-0001").answer.ground == "保护第三方合法权益"
+
+    report, artifacts = run("annual-report/form", year=2026)
+    assert report.state.name == "Completed"
+    assert "不予公开 4.保护第三方合法权益 | 1 |" in artifacts["annual-report-2026"].replace("｜", "|")
+    assert (stack.workdir / "data" / "reports" / "2026" / "report-2026.png").stat().st_size > 0
