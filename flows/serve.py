@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gongkai.flows.review_files import serve_review_files
+from gongkai.models.client import answers
 from gongkai.settings import Settings
 
 if TYPE_CHECKING:
@@ -66,14 +66,6 @@ def _one_certificate(home: Path) -> Path:
         end = "-----END CERTIFICATE-----"
         path.write_text(bundle[: bundle.index(end) + len(end)] + "\n", encoding="ascii")
     return path
-
-
-def answers(health_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(health_url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def start_service(name: str, command: list[str], health_url: str, log: Path,
@@ -399,6 +391,7 @@ def _serve(settings: Settings, api_health: str) -> bool:
     from prefect.runner import Runner
     from prefect.schedules import Cron
 
+    from gongkai.flows.back_catalogue import import_back_catalogue
     from gongkai.flows.deadlines import annual_report_flow, deadline_watch, request_add, request_answer, request_extend
     from gongkai.flows.document import review_document
     from gongkai.flows.retrain import retrain_model
@@ -410,7 +403,7 @@ def _serve(settings: Settings, api_health: str) -> bool:
     watch_schedule = settings.deadline_watch_schedule
     runner.add_flow(deadline_watch, name=WATCH_DEPLOYMENT.split("/")[1],
                     schedule=Cron(watch_schedule, timezone="Asia/Shanghai") if watch_schedule else None)
-    for form in (request_add, request_extend, request_answer, annual_report_flow):  # run from the UI's form
+    for form in (request_add, request_extend, request_answer, annual_report_flow, import_back_catalogue):  # UI forms
         runner.add_flow(form, name="form")
     print(f"{SERVING} (同时处理 at most {settings.max_concurrent_documents} documents at once)", flush=True)
     try:

@@ -261,7 +261,7 @@ class Inbox:
             note.unlink(missing_ok=True)
             raise
         try:
-            data, links = _read_regular(taken, self.max_file_bytes)
+            data, links = read_regular(taken, self.max_file_bytes)
         except Refused as refused:
             self._put_back(taken, note, path)
             raise Refused(Refusal(path, office, refused.refusal.code, refused.refusal.message)) from None
@@ -326,7 +326,7 @@ class Inbox:
         return restored
 
 
-def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, int]:
+def read_regular(path: Path, max_bytes: int) -> tuple[bytes, int]:
     """The bytes of a regular file and its number of hard links; never follows a link, never blocks on a FIFO."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)

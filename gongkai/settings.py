@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     deadlines: Path = DEFAULT_DEADLINES
     deadline_watch_schedule: str | None = "0 8 * * *"
     deadline_warning_days: int = Field(default=3, ge=0)
+    # The back-catalogue import flow's task runner: an existing Dask cluster (tcp://host:8786), or a local one of
+    # this many worker processes; neither: threads on this machine (gongkai.flows.back_catalogue).
+    dask_address: str | None = None
+    dask_workers: int = Field(default=0, ge=0)
     # Fixed "today" for reproducible deadline checks (tests, re-running an old batch); None = the real date.
     today: date | None = None
     # Caps on hostile or broken input (zip bombs, absurd page counts).

@@ -112,7 +112,11 @@ class LocalStore:
         return self.path(key).is_file()
 
     def keys(self, prefix: str = "") -> list[str]:
-        found = (path.relative_to(self.root).as_posix() for path in self.root.rglob("*")
+        # walk only the prefix's folder: a listing of index-numbers/2026/ must not visit every item of the bucket
+        start = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
+        if not start.resolve().is_relative_to(self.root) or not start.is_dir():
+            return []
+        found = (path.relative_to(self.root).as_posix() for path in start.rglob("*")
                  if path.is_file() and not path.name.startswith(".part-"))
         return sorted(key for key in found if key.startswith(prefix))
 

@@ -28,6 +28,14 @@ class SuggestionRequest:
     personal_data: list[str]
 
 
+def answers(health_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(health_url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 def service_url(port: int) -> str:
     """Where `gongkai up` serves the host's model (GONGKAI_MODEL_PORT)."""
     return f"http://127.0.0.1:{port}"

@@ -22,7 +22,7 @@ LAYERS = [
     ("suggestion models", ["gongkai.models"]),
     ("outcomes and publishing", ["gongkai.storage", "gongkai.ledger", "gongkai.intake", "gongkai.outcomes",
                                  "gongkai.corrections", "gongkai.review_page", "gongkai.publishing", "gongkai.register",
-                                 "gongkai.clocks", "gongkai.annual_report"]),
+                                 "gongkai.clocks", "gongkai.annual_report", "gongkai.back_catalogue"]),
     ("flows", ["gongkai.flows"]),
     ("command line", ["gongkai.cli"]),
 ]

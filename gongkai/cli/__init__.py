@@ -37,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gongkai.cli.clock_commands import add_commands as add_clock_commands
 
     add_clock_commands(commands)
+    from gongkai.cli.import_command import add_command as add_import_command
+
+    add_import_command(commands)
     commands.add_parser(
         "up", help="启动本地 Prefect 服务、审核流程和收件箱监视 / start the server, the flows and the inbox watcher",
         description="启动（或复用）本地 Prefect 服务器，提供审核流程并监视收件箱；Ctrl-C 停止 / Starts (or reuses) a "

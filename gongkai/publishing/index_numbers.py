@@ -40,3 +40,25 @@ def allocate_index_number(storage: Storage, organisation_code: str, year: int, s
         return get_json(storage.private, mapping_key)["index_no"]
     return index_no
 
+
+
+def reserve_index_number(storage: Storage, organisation_code: str, index_no: str, sha256: str) -> str:
+    """Hold a 索引号 the department gave in the past (a back-catalogue import) for this file version; returns the
+    version's number (an earlier one if it has one already). ValueError when another version holds it. A number
+    of the form gongkai allocates (<organisation code>/<year>-<sequence>) is also taken from the sequence, so a
+    new publication never gets it."""
+    mapping_key = f"index-numbers/by-sha256/{sha256}.json"
+    try:
+        return get_json(storage.private, mapping_key)["index_no"]
+    except KeyError:
+        pass
+    claim = json_bytes({"sha256": sha256, "index_no": index_no, "allocated_at": now_iso()})
+    keys = [f"index-numbers/given/{index_slug(index_no)}.json"]
+    if match := re.fullmatch(rf"{re.escape(organisation_code)}/(\d{{4}})-(\d{{1,5}})", index_no):
+        keys.append(f"index-numbers/{match.group(1)}/{int(match.group(2)):05d}.json")
+    for key in keys:
+        if not storage.private.create(key, claim, JSON_TYPE) and get_json(storage.private, key)["sha256"] != sha256:
+            raise ValueError(f"索引号 {index_no} 已用于另一份文件 / the 索引号 {index_no} belongs to another document")
+    if not storage.private.create(mapping_key, json_bytes({"index_no": index_no}), JSON_TYPE):
+        return get_json(storage.private, mapping_key)["index_no"]
+    return index_no

@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from gongkai.document.interpretation import find_interpretation, find_policy
+from gongkai.document.interpretation import find_interpretation, find_policy, interpreted_title
 from gongkai.document.workdays import STATUS_CHANGE, deadline
 from gongkai.ledger import WITHDRAWN, record_event, set_registry_status
 from gongkai.publishing.catalogue_feed import published_items, rebuild_catalogue
@@ -43,15 +43,28 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
     again gives byte-identical objects (its 索引号, dates, status and history are kept), and a publish
     interrupted anywhere completes on retry. Callers check the publish blockers first (gongkai.outcomes.publish).
     """
+    prefix = write_item(storage, catalogue, check, base, original, extension, interprets=interprets)
+    rebuild_catalogue(storage, catalogue)
+    return prefix
+
+
+def write_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, base: dict[str, Any], original: bytes,
+               extension: str, *, interprets: str = "", index_no: str | None = None, published_at: str | None = None,
+               status: str = VALID, pair_interpretations: bool = True) -> str:
+    """`publish_item` without the catalogue rebuild, for callers that write many items and rebuild once (the
+    back-catalogue import). `index_no` is one the caller holds already (reserve_index_number), `published_at`
+    a past publication, `status` the item's 效力 then; `pair_interpretations` False leaves the policy–解读
+    links to the caller (`link_interpretations`), which scans the catalogue once instead of once per item."""
     sha256 = base["sha256"]
     signed = check.elements.signed_date
     text = check.public_text()  # withheld attachments left out
     now = now_iso()
-    index_no = allocate_index_number(storage, catalogue.organisation_code, (signed or china_date(now)).year, sha256)
+    index_no = index_no or allocate_index_number(storage, catalogue.organisation_code,
+                                                 (signed or china_date(now)).year, sha256)
     prefix = item_prefix(index_no)
     existing = read_metadata(storage.public, index_no)
     keep = existing if existing and existing.get("sha256") == sha256 else None
-    published_at = keep["published_at"] if keep else now
+    published_at = keep["published_at"] if keep else published_at or now
     due = base.get("publish_deadline")
     topic_name = None
     if base.get("topic"):
@@ -72,7 +85,7 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
         "attachments": list(check.elements.attachments),
         "published_at": published_at,
         "deadline_met": (china_date(published_at) <= date.fromisoformat(due)) if due else None,
-        "status": VALID,
+        "status": status,
         "status_effective_date": None,
         "status_changed_at": None,
         "status_change_deadline": None,
@@ -80,12 +93,18 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
         "superseded_by": None,
         "interpretation": None,
         "interpretation_of": None,
-        "history": [{"event": "published", "at": published_at, "status": VALID}],
+        "history": [{"event": "published", "at": published_at, "status": status}],
     }
     for field in ("status", "status_effective_date", "status_changed_at", "status_change_deadline", "supersedes",
                   "superseded_by", "interpretation", "interpretation_of", "history"):
         if keep and field in keep:
             metadata[field] = keep[field]
+    files = {"content.txt": (text.encode(), "text/plain; charset=utf-8")}
+    if metadata["original"]:
+        files[metadata["original"]] = (original, CONTENT_TYPES.get(extension, "application/octet-stream"))
+    if not pair_interpretations:
+        _write_item(storage.public, prefix, metadata, files, text, keep, now)
+        return prefix
     others = [item for item in published_items(storage) if item.get("index_no") != index_no]
     policy = (read_metadata(storage.public, interprets) if interprets
               else find_policy(others, metadata.get("title")))
@@ -94,17 +113,31 @@ def publish_item(storage: Storage, catalogue: Catalogue, check: DocumentCheck, b
         metadata["interpretation_of"] = policy["index_no"]
     if interpretation:
         metadata["interpretation"] = interpretation["index_no"]
-    files = {"content.txt": (text.encode(), "text/plain; charset=utf-8")}
-    if metadata["original"]:
-        files[metadata["original"]] = (original, CONTENT_TYPES.get(extension, "application/octet-stream"))
     _write_item(storage.public, prefix, metadata, files, text, keep, now)
     # the other side of a policy–interpretation pair points back (seed 三(一): published together)
     if policy and policy.get("interpretation") != index_no:
         _rewrite(storage.public, {**policy, "interpretation": index_no}, now)
     if interpretation and interpretation.get("interpretation_of") != index_no:
         _rewrite(storage.public, {**interpretation, "interpretation_of": index_no}, now)
-    rebuild_catalogue(storage, catalogue)
     return prefix
+
+
+def link_interpretations(storage: Storage) -> int:
+    """Pair every published 解读 with the policy it explains where neither points to the other yet (after a bulk
+    write); returns how many pairs it made. One pass over the catalogue per 解读."""
+    items = published_items(storage)
+    made, now = 0, now_iso()
+    for item in items:
+        if item.get("interpretation_of") or interpreted_title(item.get("title")) is None:
+            continue
+        policy = find_policy([other for other in items if other is not item], item.get("title"))
+        if policy is None or policy.get("interpretation"):
+            continue
+        _rewrite(storage.public, {**item, "interpretation_of": policy["index_no"]}, now)
+        _rewrite(storage.public, {**policy, "interpretation": item["index_no"]}, now)
+        policy["interpretation"] = item["index_no"]
+        made += 1
+    return made
 
 
 def _write_item(store: ObjectStore, prefix: str, metadata: dict[str, Any],
