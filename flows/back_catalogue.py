@@ -33,6 +33,7 @@ from gongkai.back_catalogue import (
 )
 from gongkai.catalogue import load_catalogue
 from gongkai.extractors.base import ExtractionLimits
+from gongkai.flows.review_batch import start_review_batch
 from gongkai.models.client import HEALTH_PATH, answers, service_url
 from gongkai.settings import Settings
 from gongkai.storage import open_storage
@@ -70,7 +71,8 @@ def import_back_catalogue(folder: Annotated[str, Field(title="文件夹 Folder (
     catalogue = load_catalogue(settings.catalogue)
     storage = open_storage(settings)
     metadata = read_metadata_csv(Path(metadata_csv), catalogue) if metadata_csv else {}
-    importer = BackCatalogueImport(storage, catalogue, mode, metadata, _model_url(settings))
+    importer = BackCatalogueImport(storage, catalogue, mode, metadata, _model_url(settings),
+                                   start_review_batch if mode == "review" else None)
     today, limits = settings.current_date(), settings.extraction_limits()
     in_flight = 2 * (settings.dask_workers or os.cpu_count() or 1)
 

@@ -101,6 +101,12 @@ def carry_out_decision(claim: Claim, check: DocumentCheck, decision: Decision, s
     return apply_decision(open_storage(settings), settings.returned, catalogue, claim, check, decision)
 
 
+def with_retries(settings: Settings) -> Any:
+    """carry_out_decision retried with backoff (GONGKAI_PUBLISH_RETRIES, GONGKAI_PUBLISH_RETRY_SECONDS doubling)."""
+    delays = [settings.publish_retry_seconds * 2 ** attempt for attempt in range(settings.publish_retries)]
+    return carry_out_decision.with_options(retries=settings.publish_retries, retry_delay_seconds=delays)
+
+
 def _record_process() -> None:
     """Note which process runs this flow run: `gongkai up` reschedules a run whose process is gone (a crash)."""
     with get_client(sync_client=True) as client:
@@ -153,10 +159,8 @@ def review_document(claim: dict[str, Any]) -> str:
     decision = Decision(form.decision, form.category, catalogue.topic_key(form.topic), form.reason, form.comment,
                         form.reviewer, form.interprets.strip(), elements, reviewer_identity(form),
                         tuple(mark for mark in form.marks if mark in marks))
-    delays = [settings.publish_retry_seconds * 2 ** attempt for attempt in range(settings.publish_retries)]
     try:
-        return carry_out_decision.with_options(retries=settings.publish_retries, retry_delay_seconds=delays)(
-            taken, check, decision, settings)
+        return with_retries(settings)(taken, check, decision, settings)
     except PublishRefused:
         raise
     except Exception:

@@ -395,10 +395,12 @@ def _serve(settings: Settings, api_health: str) -> bool:
     from gongkai.flows.deadlines import annual_report_flow, deadline_watch, request_add, request_answer, request_extend
     from gongkai.flows.document import review_document
     from gongkai.flows.retrain import retrain_model
+    from gongkai.flows.review_batch import REVIEW_BATCH_DEPLOYMENT, review_import_batch
 
     # at most max_concurrent_documents runs at once; the others wait as Scheduled runs, in order
     runner = Runner(limit=settings.max_concurrent_documents, pause_on_shutdown=True)
     runner.add_flow(review_document, name=DEPLOYMENT.split("/")[1])
+    runner.add_flow(review_import_batch, name=REVIEW_BATCH_DEPLOYMENT.split("/")[1])
     runner.add_flow(retrain_model, name=RETRAIN_DEPLOYMENT.split("/")[1], cron=settings.retrain_schedule)
     watch_schedule = settings.deadline_watch_schedule
     runner.add_flow(deadline_watch, name=WATCH_DEPLOYMENT.split("/")[1],

@@ -35,8 +35,8 @@ from gongkai.document.check import DocumentCheck, check_bytes
 from gongkai.document.labels import PROACTIVE
 from gongkai.extractors import HEAD_BYTES, file_extension, sniff_format
 from gongkai.extractors.base import ExtractionLimits
-from gongkai.intake import Refused, display_name, is_ignored, read_regular
-from gongkai.ledger import PUBLISHED, RECORDED, now, registry_status, set_registry_status
+from gongkai.intake import Claim, Refused, display_name, is_ignored, read_regular
+from gongkai.ledger import PENDING, PUBLISHED, RECORDED, now, registry_status, set_registry_status
 from gongkai.models.client import remote_suggestion
 from gongkai.outcomes import catalogue_blockers, publish_blockers
 from gongkai.publishing.catalogue_feed import rebuild_catalogue
@@ -50,6 +50,7 @@ DONE_PREFIX = "imports/done/"
 # outcomes, as the summary and the failures CSV name them
 PUBLISHED_OUTCOME, REGISTERED, FAILED, DUPLICATE, FOR_REVIEW = "published", "registered", "failed", "duplicate", "review"
 FAILURE_COLUMNS = ["文件 file", "结果 outcome", "原因 reasons", "sha256"]
+REVIEW_BATCH = 50  # documents per review run (gongkai.flows.review_batch.MAX_BATCH)
 MODEL_REQUESTS = 16  # documents sent to the suggestion service at once (it batches what waits)
 
 
@@ -149,8 +150,12 @@ class BackCatalogueImport:
     """Decides and writes checked chunks; keeps what is done so that an import started again skips it."""
 
     def __init__(self, storage: Storage, catalogue: Catalogue, mode: ImportMode,
-                 metadata: dict[str, PastPublication] | None = None, model_url: str | None = None) -> None:
+                 metadata: dict[str, PastPublication] | None = None, model_url: str | None = None,
+                 start_batch: Callable[[list[Claim]], str] | None = None) -> None:
+        if mode == "review" and start_batch is None:
+            raise ValueError("--as review needs the Prefect API of `gongkai up` to create the review batches")
         self.storage, self.catalogue, self.mode = storage, catalogue, mode
+        self.start_batch = start_batch  # creates one review run for a batch of claims, returns its id
         self.metadata = metadata or {}
         self.model_url = model_url  # the host's suggestion service (gongkai up's); None: topics from the CSV only
         self.skipped = 0  # done by an earlier run of the import
@@ -159,7 +164,7 @@ class BackCatalogueImport:
             entry["sha256"]: ImportOutcome(**entry)
             for key in storage.private.keys(DONE_PREFIX) for entry in get_json(storage.private, key)}
         self.outcomes: list[ImportOutcome] = []
-        self.waiting_review: list[CheckedFile] = []
+        self.waiting_review: list[Claim] = []
 
     def is_done(self, sha256: str) -> bool:
         return sha256 in self.journal
@@ -176,7 +181,7 @@ class BackCatalogueImport:
             if checked.sha256 in self.journal or any(other.sha256 == checked.sha256 for other in fresh):
                 outcomes.append(ImportOutcome(checked.name, DUPLICATE, checked.sha256,
                                               reasons=["同一内容已导入 / the same content was imported already"]))
-            elif (status := registry_status(self.storage, checked.sha256)) in (PUBLISHED, RECORDED, "pending"):
+            elif (status := registry_status(self.storage, checked.sha256)) in (PUBLISHED, RECORDED, PENDING):
                 outcomes.append(ImportOutcome(checked.name, DUPLICATE, checked.sha256,
                                               reasons=[f"已在 gongkai 中（{status}）/ in gongkai already ({status})"]))
             else:
@@ -188,16 +193,19 @@ class BackCatalogueImport:
                 outcomes.append(ImportOutcome(checked.name, FAILED, checked.sha256,
                                               reasons=[f"{problem.code}: {problem.message}"]))
             elif self.mode == "review":
-                self.waiting_review.append(checked)
-                outcomes.append(ImportOutcome(checked.name, FOR_REVIEW, checked.sha256))
+                self.waiting_review.append(self._snapshot(checked))
             else:
                 outcomes.append(self._publish_or_register(checked, topics.get(checked.sha256)))
         self._keep(outcomes)
         self.outcomes += outcomes
+        while len(self.waiting_review) >= REVIEW_BATCH:
+            outcomes += self._send_for_review(REVIEW_BATCH)
         return outcomes
 
     def finish(self) -> None:
-        """After the last chunk: the catalogue rebuilt once, 解读 paired with their policies."""
+        """After the last chunk: the last review batch started; the catalogue rebuilt once, 解读 paired."""
+        if self.waiting_review:
+            self._send_for_review(len(self.waiting_review))
         if any(outcome.outcome == PUBLISHED_OUTCOME for outcome in self.outcomes):
             link_interpretations(self.storage)
             rebuild_catalogue(self.storage, self.catalogue)
@@ -252,6 +260,28 @@ class BackCatalogueImport:
         set_registry_status(self.storage, checked.sha256, RECORDED, file=checked.name, item=f"{folder}/metadata.json",
                             imported=True)
 
+    def _snapshot(self, checked: CheckedFile) -> Claim:
+        """The bytes as the inbox keeps a claimed file's (staging/<sha256>/), for the review run to check and
+        publish exactly them."""
+        claim = Claim(checked.sha256, checked.name, "", checked.extension, now())
+        self.storage.private.create(claim.snapshot_key, checked.data)
+        return claim
+
+    def _send_for_review(self, count: int) -> list[ImportOutcome]:
+        """One review run for the next `count` waiting documents; they are pending from then on."""
+        assert self.start_batch is not None
+        batch, self.waiting_review = self.waiting_review[:count], self.waiting_review[count:]
+        run_id = self.start_batch(batch)
+        outcomes = []
+        for claim in batch:
+            set_registry_status(self.storage, claim.sha256, PENDING, file=claim.name, office="", flow_run_id=run_id)
+            outcomes.append(ImportOutcome(claim.name, FOR_REVIEW, claim.sha256, reasons=[f"审核运行 review run {run_id}"]))
+        put_json(self.storage.private, f"{DONE_PREFIX}{now()}-{batch[0].sha256[:16]}.json",
+                 [asdict(outcome) for outcome in outcomes])
+        self.journal.update((outcome.sha256, outcome) for outcome in outcomes)
+        self.outcomes += outcomes
+        return outcomes
+
     def _keep(self, outcomes: list[ImportOutcome]) -> None:
         """Journal a written chunk (one object, after all its writes): an interrupted import redoes at most the
         chunk in hand, and the same document written again gets the same 索引号 (by-sha256)."""
@@ -265,7 +295,8 @@ class BackCatalogueImport:
     def not_published(self) -> list[ImportOutcome]:
         """Every file this import (with its earlier runs) did not publish: journalled ones, and this run's
         unreadable files and duplicates."""
-        journalled = [outcome for outcome in self.journal.values() if outcome.outcome != PUBLISHED_OUTCOME]
+        journalled = [outcome for outcome in self.journal.values()
+                      if outcome.outcome not in (PUBLISHED_OUTCOME, FOR_REVIEW)]
         return journalled + [outcome for outcome in self.outcomes
                              if outcome.outcome == DUPLICATE or (outcome.outcome == FAILED and not outcome.sha256)]
 

@@ -66,10 +66,23 @@ def _import(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT
     storage = open_storage(settings)
+    start_batch = None
+    if args.mode == "review":  # review runs are created on the Prefect server of `gongkai up`
+        from gongkai.flows.serve import prefect_environment
+        from gongkai.models.client import answers
+
+        os.environ.update(prefect_environment(settings))  # before Prefect is imported: it reads them once
+        if not answers(f"{os.environ['PREFECT_API_URL']}/health"):
+            print("--as review 需要正在运行的 gongkai up（审核在 Prefect 界面中进行）/ --as review needs `gongkai up` "
+                  "running: the batches are reviewed in its Prefect UI", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        from gongkai.flows.review_batch import start_review_batch
+
+        start_batch = start_review_batch
     # threads are enough: each file is checked in a bounded child process (gongkai.extractors.bounded), forked
     # from this small process (the model lives in its own service)
     with ThreadPoolExecutor(max_workers=args.workers) as workers, model_service(settings) as url:
-        importer = BackCatalogueImport(storage, catalogue, args.mode, metadata, url)
+        importer = BackCatalogueImport(storage, catalogue, args.mode, metadata, url, start_batch)
         work = partial(check_sources, today=settings.current_date(), limits=settings.extraction_limits())
         with tqdm(unit="文件", desc="导入 import", file=sys.stderr, smoothing=0.05) as bar:
             def progress(done: int, total: int) -> None:
