@@ -9,11 +9,9 @@ Imported only by that fork server, never by gongkai itself.
 from __future__ import annotations
 
 import encodings.idna  # noqa: F401 - a run's first connection (like those below: imported on first use, py-spy)
-import io
 from datetime import date
 
 import anyio._backends._asyncio  # noqa: F401 - the HTTP client's first event
-import docx
 import prefect._internal.observers  # noqa: F401 - suspending for review
 import prefect.task_engine  # noqa: F401 - Prefect imports these at a run's first task
 import prefect.utilities.visualization  # noqa: F401
@@ -23,21 +21,13 @@ import gongkai.extractors.docx  # noqa: F401 - the reader most drafts need
 import gongkai.extractors.pdf  # noqa: F401
 import gongkai.flows.document  # noqa: F401 - the review flow
 import gongkai.flows.retrain  # noqa: F401
-from gongkai.document.check import check_bytes
+from gongkai.document.check import warm_up
 from gongkai.document.workdays import PUBLISH_PROACTIVE, deadline
-
-_SAMPLE = ["广东省民政厅文件", "粤民函〔2026〕1号", "广东省民政厅关于预热的通知", "各地级以上市民政局：", "正文。",
-           "广东省民政厅", "2026年1月5日", "（此件主动公开）"]
 
 
 def _warm() -> None:
-    document = docx.Document()
-    for line in _SAMPLE:
-        document.add_paragraph(line)
-    stream = io.BytesIO()
-    document.save(stream)
+    warm_up()  # the readers, in this process: each run's bounded checks fork from it warm
     # checking "today" against a document signed in 2004 counts every year's working days since then
-    check_bytes(stream.getvalue(), "warm.docx", "docx", date(date.today().year + 1, 12, 31))
     working_days_left = deadline(PUBLISH_PROACTIVE, date(2004, 1, 5)).working_days_left
     working_days_left(date(date.today().year + 1, 12, 31))
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gongkai.catalogue import Catalogue
-from gongkai.document.check import DocumentCheck, check_bytes
+from gongkai.document.check import DocumentCheck, check_bytes, warm_up
 from gongkai.document.labels import PROACTIVE
 from gongkai.extractors import HEAD_BYTES, file_extension, sniff_format
 from gongkai.extractors.base import ExtractionLimits
@@ -186,7 +186,9 @@ class BackCatalogueImport:
                                               reasons=[f"已在 gongkai 中（{status}）/ in gongkai already ({status})"]))
             else:
                 fresh.append(checked)
-        topics = self._topics([checked for checked in fresh if not checked.check.unreadable])
+        # the model only for what will be published here (a review batch's runs suggest for themselves)
+        topics = self._topics([checked for checked in fresh if self.mode == "published"
+                               and not checked.check.unreadable and not self._blockers(checked)])
         for checked in fresh:
             if checked.check.unreadable:
                 problem = checked.check.problems[0]
@@ -226,10 +228,8 @@ class BackCatalogueImport:
 
     def _publish_or_register(self, checked: CheckedFile, topic: str | None) -> ImportOutcome:
         check, past = checked.check, self.metadata.get(checked.path, PastPublication())
-        reasons = publish_blockers(check, PROACTIVE) + catalogue_blockers(check)
+        reasons = self._blockers(checked)
         label = check.elements.label
-        if not reasons and not (label and label.category == PROACTIVE):
-            reasons.append("未标注“主动公开” / not labelled 主动公开")
         base = {**_item_record(checked, topic), "imported": True}
         if reasons:
             base["category"] = label.category if label else None
@@ -249,6 +249,16 @@ class BackCatalogueImport:
         index_no = get_json(self.storage.public, f"{prefix}/metadata.json")["index_no"]
         set_registry_status(self.storage, checked.sha256, PUBLISHED, file=checked.name, item=prefix, imported=True)
         return ImportOutcome(checked.name, PUBLISHED_OUTCOME, checked.sha256, index_no)
+
+    @staticmethod
+    def _blockers(checked: CheckedFile) -> list[str]:
+        """Why this document may not be published: the review's publish blockers, and no 主动公开 label."""
+        check = checked.check
+        reasons = publish_blockers(check, PROACTIVE) + catalogue_blockers(check)
+        label = check.elements.label
+        if not reasons and not (label and label.category == PROACTIVE):
+            reasons.append("未标注“主动公开” / not labelled 主动公开")
+        return reasons
 
     def _register(self, checked: CheckedFile, base: dict[str, Any], reasons: list[str]) -> None:
         """Kept privately with the reasons, as a reviewer's record is (gongkai.outcomes.record)."""
@@ -329,6 +339,7 @@ def import_folder(importer: BackCatalogueImport, folder: Path, check_chunks: Chu
     finish. `progress(files handled, files in the folder)` after each chunk."""
     paths = source_files(folder)
     handled = 0
+    warm_up()  # the children that check each file fork from this process
 
     def chunks() -> Iterator[list[SourceFile]]:
         nonlocal handled
