@@ -142,6 +142,7 @@ def read_source(folder: Path, path: str, max_bytes: int) -> SourceFile:
 def check_sources(sources: list[SourceFile], today: date, limits: ExtractionLimits) -> list[CheckedFile]:
     """Extract and check a chunk of files, each in a bounded child (time, memory), as the inbox does. Touches no
     storage: it runs in a worker process or on a Dask worker."""
+    warm_up()  # once per process: the children that check each file fork from it
     return [CheckedFile(source.path, source.name, source.sha256, source.extension, source.data,
                         check_bytes(source.data, source.name, source.extension, today, limits)) for source in sources]
 
@@ -339,7 +340,6 @@ def import_folder(importer: BackCatalogueImport, folder: Path, check_chunks: Chu
     finish. `progress(files handled, files in the folder)` after each chunk."""
     paths = source_files(folder)
     handled = 0
-    warm_up()  # the children that check each file fork from this process
 
     def chunks() -> Iterator[list[SourceFile]]:
         nonlocal handled

@@ -5,6 +5,7 @@ The flows call the same stages; `gongkai check` prints the report (JSON Lines co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -248,8 +249,9 @@ _WARM_UP = ["广东省民政厅文件", "粤民函〔2026〕1号", "广东省民
             "2026年1月5日", "（此件主动公开）"]
 
 
+@functools.cache
 def warm_up() -> None:
-    """Check a small .docx of gongkai's own once in this process, and import the PDF readers. Every claimed file
+    """Once per process: check a small .docx of gongkai's own once in this process, and import the PDF readers. Every claimed file
     is checked in a forked child (check_bytes), and what the readers build on first use — lazy imports, compiled
     patterns, the parts of python-docx's default template — dies with each child unless the parent built it
     first (measured on 2 cores: 98 ms a generated .docx in a cold parent, 26 ms in a warm one)."""
