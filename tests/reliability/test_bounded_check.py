@@ -50,8 +50,9 @@ def _refusal(data: bytes, extension: str, limits: ExtractionLimits) -> tuple[str
 
 
 def test_a_pdf_that_keeps_the_parser_busy_comes_back_too_slow() -> None:
-    # 600,000 drawing operators on one page: pdfminer interprets each one (minutes on this machine)
-    data = _pdf(1, b"0 0 m 1 1 l S\n" * 600_000)
+    # 6,000,000 drawing operators on one page: pdfminer interprets each one (minutes on this machine), and pypdfium2
+    # takes about 8 s to read and render them (600,000 took it 2-3 s, around the limit)
+    data = _pdf(1, b"0 0 m 1 1 l S\n" * 6_000_000)
     code, message, seconds = _refusal(data, "pdf", ExtractionLimits(max_seconds=2))
     assert code == "too_slow"
     assert "请另存为 PDF 或拆分" in message and "over 2 s" in message
@@ -105,7 +106,7 @@ def test_a_two_gigabyte_file_stays_in_the_inbox_and_is_refused(tmp_path: Path) -
 
 
 def test_after_a_refusal_the_next_file_is_checked_normally(tmp_path: Path) -> None:
-    _refusal(_pdf(1, b"0 0 m 1 1 l S\n" * 600_000), "pdf", ExtractionLimits(max_seconds=1))
+    _refusal(_pdf(1, b"0 0 m 1 1 l S\n" * 6_000_000), "pdf", ExtractionLimits(max_seconds=1))
     good = write_docx(tmp_path / "good.docx", ["广东省民政厅关于测试的通知", "正文。", "（此件主动公开）"]).read_bytes()
     report = check_bytes(good, "good.docx", "docx", TODAY)
     assert not report.unreadable
