@@ -103,7 +103,7 @@ def load_records(corpus: Path = CORPUS) -> list[dict[str, Any]]:
     return [json.loads(line) for line in corpus.open(encoding="utf-8") if line.strip()]
 
 
-def generate(folder: Path, count: int, scan_share: float = 0.0, seed: int = 1, *, jobs: int = 1,
+def generate(folder: Path, count: int, scan_share: float = 0.0, seed: int = 1, *, jobs: int = 1, labelled: bool = False,
              corpus: Path = CORPUS) -> list[GeneratedDocument]:
     """Write `count` files into `folder` (created if missing) and manifest.csv, metadata.csv beside them.
     `jobs` > 1 writes them in that many processes; the files are the same either way (but for the zip
@@ -111,7 +111,7 @@ def generate(folder: Path, count: int, scan_share: float = 0.0, seed: int = 1, *
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     records = load_records(corpus)
-    plans = plan(records, folder, count, scan_share, seed)
+    plans = plan(records, folder, count, scan_share, seed, labelled)
     with _font_for(records) as font:
         write = partial(_write, font=str(font))
         if jobs > 1:
@@ -123,8 +123,11 @@ def generate(folder: Path, count: int, scan_share: float = 0.0, seed: int = 1, *
     return documents
 
 
-def plan(records: list[dict[str, Any]], folder: Path, count: int, scan_share: float, seed: int) -> list[_Plan]:
-    """What each file will hold: cheap and sequential, so the varied 发文字号 can be checked for uniqueness."""
+def plan(records: list[dict[str, Any]], folder: Path, count: int, scan_share: float, seed: int,
+         labelled: bool = False) -> list[_Plan]:
+    """What each file will hold: cheap and sequential, so the varied 发文字号 can be checked for uniqueness.
+    `labelled`: a record that prints no disclosure label (200 of the 379: web copies of public documents) gets the
+    line （此件主动公开） at its end, as a department's own published documents carry it since the 2019 条例."""
     rng = random.Random(seed)
     order = list(range(len(records)))
     rng.shuffle(order)
@@ -143,6 +146,8 @@ def plan(records: list[dict[str, Any]], folder: Path, count: int, scan_share: fl
         text, numbers, (opening, first, insert_at, inline) = prepared[number]
         text, doc_number, changes = _vary_numbers(text, numbers, index // len(records), used_numbers)
         opening, first, insert_at = (_shifted(at, changes) for at in (opening, first, insert_at))
+        if labelled and not record.get("label"):
+            text = text.rstrip() + "\n（此件主动公开）"
         text = text.rstrip() + f"\n（第{index + 1}份）"
         padding = _padding_units(text, opening, first, insert_at, inline)
         fmt = "docx" if index % 2 == 0 else "pdf"
@@ -453,11 +458,12 @@ def main() -> int:
     parser.add_argument("folder", type=Path, metavar="OUT_DIR")
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--scans", type=float, default=0.0, help="share of the PDFs that are image-only scans")
+    parser.add_argument("--labelled", action="store_true", help="（此件主动公开） on the records that print no label")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args()
     began = time.perf_counter()
-    documents = generate(args.folder, args.count, args.scans, args.seed, jobs=args.jobs)
+    documents = generate(args.folder, args.count, args.scans, args.seed, jobs=args.jobs, labelled=args.labelled)
     seconds = time.perf_counter() - began
     by_format: dict[str, int] = {}
     pages: dict[int, int] = {}

@@ -118,13 +118,13 @@ def model(checks: list[Any], workdir: Path) -> None:
             stop_service(process)
 
 
-def run_import(folder: Path, data: Path, kill_at: float | None = None) -> dict[str, Any]:
+def run_import(folder: Path, metadata: Path, data: Path, kill_at: float | None = None) -> dict[str, Any]:
     """`gongkai import` as a user runs it; with `kill_at`, SIGKILLed once that share of the files is journalled."""
     data.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GONGKAI_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
     total = len([path for path in folder.rglob("*") if path.is_file() and path.suffix in (".docx", ".pdf")])
     began = time.perf_counter()
-    process = subprocess.Popen([GONGKAI, "import", str(folder), "--csv", str(folder / "metadata.csv"),
+    process = subprocess.Popen([GONGKAI, "import", str(folder), "--csv", str(metadata),
                                 "--failures", str(data / "failures.csv")], env=env, cwd=data,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     peak, stop = [0], threading.Event()
@@ -160,10 +160,10 @@ def journalled(data: Path) -> int:
     return total
 
 
-def catalogue(data: Path) -> dict[str, str]:
+def catalogue(data: Path) -> dict[str, tuple[str, str]]:
+    """索引号 → (发文字号, 名称) of every catalogue entry."""
     index = data / "storage" / "gongkai-public" / "catalogue" / "index.json"
-    return {entry["doc_number"] or entry["title"]: entry["index_no"]
-            for entry in json.loads(index.read_text())["items"]}
+    return {entry["index_no"]: (entry["doc_number"], entry["title"]) for entry in json.loads(index.read_text())["items"]}
 
 
 def counted(output: str) -> dict[str, int]:
@@ -206,17 +206,24 @@ def main() -> int:
     parser.add_argument("--scans", type=float, default=0.0,
                         help="share of the PDFs that are scans (the acceptance figure is on .docx and text PDFs; the "
                              "extraction stage measures scans on a set of their own)")
+    parser.add_argument("--labelled", action="store_true",
+                        help="（此件主动公开） on the corpus records that print no label (bench/backcatalogue.py)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "gongkai-import-bench")
     parser.add_argument("--sample", type=int, default=200, help="documents per format for the extraction figure")
     parser.add_argument("--skip", action="append", default=[], choices=["extraction", "model", "import", "resume",
                                                                         "per-run"])
     args = parser.parse_args()
-    folder = args.workdir / f"catalogue-{args.count}"
-    if not (folder / "manifest.csv").exists():
+    name = f"catalogue-{args.count}" + ("-labelled" if args.labelled else "")
+    folder = args.workdir / name
+    listing = args.workdir / f"{name}.manifest.csv"
+    if not listing.exists():
         began = time.perf_counter()
-        generate(folder, args.count, args.scans, jobs=os.cpu_count() or 1)
+        generate(folder, args.count, args.scans, jobs=os.cpu_count() or 1, labelled=args.labelled)
         print(f"generated {args.count} documents in {time.perf_counter() - began:.0f} s", flush=True)
-    with (folder / "manifest.csv").open(encoding="utf-8") as stream:
+        # beside the folder, not in it: the import would take them for two more documents
+        (folder / "metadata.csv").rename(args.workdir / f"{name}.metadata.csv")
+        (folder / "manifest.csv").rename(listing)
+    with listing.open(encoding="utf-8") as stream:
         manifest = list(csv.DictReader(stream))
     print(f"back catalogue: {len(manifest)} documents, "
           + ", ".join(f"{name} {sum(kind(row) == name for row in manifest)}" for name in ("docx", "pdf", "scan")),
@@ -227,14 +234,15 @@ def main() -> int:
         checks = extraction(folder, manifest, args.sample)
         scans = args.workdir / "scans"
         if not (scans / "manifest.csv").exists():
-            generate(scans, 20, scan_share=1.0)
+            generate(scans, 20, scan_share=1.0)  # its CSVs stay in it: only the extraction stage reads this folder
         with (scans / "manifest.csv").open(encoding="utf-8") as stream:
             extraction(scans, [row for row in csv.DictReader(stream) if row["scan"] == "1"], args.sample)
     if "model" not in args.skip and checks:
         model(checks, args.workdir)
     if "import" not in args.skip:
         whole = args.workdir / f"import-{time.time_ns()}"
-        result = run_import(folder, whole)
+        metadata = args.workdir / f"{name}.metadata.csv"
+        result = run_import(folder, metadata, whole)
         counts = counted(result["output"])
         listed = sum(1 for _ in csv.reader((whole / "failures.csv").open(encoding="utf-8-sig"))) - 1
         print(f"import: {result['total']} documents end to end in {result['seconds']:.0f} s = "
@@ -243,12 +251,12 @@ def main() -> int:
               f"failures CSV lists {listed}", flush=True)
         if "resume" not in args.skip:
             halves = args.workdir / f"resume-{time.time_ns()}"
-            killed = run_import(folder, halves, kill_at=0.5)
-            finished = run_import(folder, halves)
+            killed = run_import(folder, metadata, halves, kill_at=0.5)
+            finished = run_import(folder, metadata, halves)
             done_again = counted(finished["output"])
             processed = sum(count for name, count in done_again.items() if name != "此前已完成 done earlier")
             redone = max(0, processed - (result["total"] - killed["journalled"]))
-            numbers = list(catalogue(halves).values())
+            numbers = list(catalogue(halves))
             print(f"resume: killed after {killed['journalled']} of {result['total']} journalled; the second run "
                   f"handled {processed}, redoing {redone} ({100 * redone / result['total']:.2f} %); catalogue equal "
                   f"to the uninterrupted one: {catalogue(halves) == catalogue(whole)}; duplicate 索引号: "

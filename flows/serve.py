@@ -108,6 +108,36 @@ def start_model_service(settings: Settings, environment: dict[str, str]) -> subp
                          {**environment, "OMP_WAIT_POLICY": "PASSIVE"})
 
 
+def start_worker(settings: Settings, environment: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """A Prefect worker of GONGKAI_WORK_POOL on this host (process type: each run its own process), at most
+    max_concurrent_documents runs at once; it creates the pool when there is none."""
+    assert settings.work_pool
+    return start_service("Prefect 工作进程 Prefect worker",
+                         [sys.executable, "-m", "prefect", "worker", "start", "--pool", settings.work_pool, "--type",
+                          "process", "--limit", str(settings.max_concurrent_documents), "--with-healthcheck"],
+                         f"http://127.0.0.1:{settings.worker_port}/health", (settings.data_dir / "worker.log").resolve(),
+                         {**environment, "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
+                          "PREFECT_WORKER_WEBSERVER_PORT": str(settings.worker_port)})
+
+
+def deploy_to_pool(pool: str, flows: dict[str, Any]) -> None:
+    """The review flows as deployments of the work pool, by module path: a worker host imports them from its own
+    gongkai installation, nothing is copied to it."""
+    from prefect import deploy
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments.runner import EntrypointType
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+        except ObjectAlreadyExists:
+            pass  # made by the worker, or by another host
+    deploy(*[flow.to_deployment(name=name.split("/")[1], entrypoint_type=EntrypointType.MODULE_PATH)
+             for name, flow in flows.items()], work_pool_name=pool, print_next_steps_message=False)
+
+
 def use_warm_processes(preload: list[str]) -> None:
     """Flow runs start as forks of a process that has already imported Prefect and the flows.
 
@@ -359,6 +389,10 @@ def up(settings: Settings) -> int:
                                      "模型服务 suggestion model": lambda: start_model_service(settings, environment)})
             started.callback(supervisor.stop)
             supervisor.start()
+            if settings.work_pool:  # once the server answers: the worker registers with it
+                worker = Supervisor({"Prefect 工作进程 Prefect worker": lambda: start_worker(settings, environment)})
+                started.callback(worker.stop)
+                worker.start()
             ui = environment["PREFECT_API_URL"].removesuffix("/api")
             print(f"gongkai: Prefect UI {ui}  (审核 review: {ui}/runs)", flush=True)
             print(f"gongkai: 收件箱 inbox {settings.inbox.resolve()}  退回 returned {settings.returned.resolve()}",
@@ -399,8 +433,12 @@ def _serve(settings: Settings, api_health: str) -> bool:
 
     # at most max_concurrent_documents runs at once; the others wait as Scheduled runs, in order
     runner = Runner(limit=settings.max_concurrent_documents, pause_on_shutdown=True)
-    runner.add_flow(review_document, name=DEPLOYMENT.split("/")[1])
-    runner.add_flow(review_import_batch, name=REVIEW_BATCH_DEPLOYMENT.split("/")[1])
+    reviews = {DEPLOYMENT: review_document, REVIEW_BATCH_DEPLOYMENT: review_import_batch}
+    if settings.work_pool:
+        deploy_to_pool(settings.work_pool, reviews)
+    else:
+        for name, review_flow in reviews.items():
+            runner.add_flow(review_flow, name=name.split("/")[1])
     runner.add_flow(retrain_model, name=RETRAIN_DEPLOYMENT.split("/")[1], cron=settings.retrain_schedule)
     watch_schedule = settings.deadline_watch_schedule
     runner.add_flow(deadline_watch, name=WATCH_DEPLOYMENT.split("/")[1],

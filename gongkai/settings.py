@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     # this many worker processes; neither: threads on this machine (gongkai.flows.back_catalogue).
     dask_address: str | None = None
     dask_workers: int = Field(default=0, ge=0)
+    # Review runs (review-document, review-import-batch) on this Prefect work pool (process type) instead of `up`'s
+    # own runner, so that every host whose worker serves the pool takes them; `up` starts a worker here too, with
+    # its health check on 127.0.0.1:worker_port. Empty: `up` runs them itself.
+    work_pool: str | None = None
+    worker_port: int = 4203
     # Fixed "today" for reproducible deadline checks (tests, re-running an old batch); None = the real date.
     today: date | None = None
     # Caps on hostile or broken input (zip bombs, absurd page counts).
