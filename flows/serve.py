@@ -116,8 +116,14 @@ def start_worker(settings: Settings, environment: dict[str, str]) -> subprocess.
                          [sys.executable, "-m", "prefect", "worker", "start", "--pool", settings.work_pool, "--type",
                           "process", "--limit", str(settings.max_concurrent_documents), "--with-healthcheck"],
                          f"http://127.0.0.1:{settings.worker_port}/health", (settings.data_dir / "worker.log").resolve(),
-                         {**environment, "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
+                         {**environment, **absolute_paths(settings), "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
                           "PREFECT_WORKER_WEBSERVER_PORT": str(settings.worker_port)})
+
+
+def absolute_paths(settings: Settings) -> dict[str, str]:
+    """Every folder and file setting as an absolute GONGKAI_* variable: a worker runs each flow in a temporary
+    folder, where a relative `returned` would be written and then deleted with it."""
+    return {f"GONGKAI_{name.upper()}": str(value.resolve()) for name, value in settings if isinstance(value, Path)}
 
 
 def deploy_to_pool(pool: str, flows: dict[str, Any]) -> None:

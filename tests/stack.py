@@ -241,6 +241,10 @@ def stack(tmp_path: Path, s3_endpoint: str, migrated_prefect_db: Path, request: 
 
 @pytest.fixture
 def stack_storage(stack: Stack) -> Any:
+    return storage_of(stack)
+
+
+def storage_of(stack: Stack) -> Any:
     """The stack's buckets, read through gongkai's own storage layer."""
     from gongkai.settings import Settings
     from gongkai.storage import open_storage
@@ -250,6 +254,14 @@ def stack_storage(stack: Stack) -> Any:
                                  s3_secret_key="testing", s3_region="us-east-1",
                                  public_bucket=env["GONGKAI_PUBLIC_BUCKET"],
                                  private_bucket=env["GONGKAI_PRIVATE_BUCKET"], data_dir=stack.workdir / "data"))
+
+
+@contextmanager
+def shared_stack(factory: pytest.TempPathFactory, s3_endpoint: str, prefect_db: Path, **env: str) -> Iterator[Stack]:
+    """One `gongkai up` for a whole test module (module-scoped fixtures): a stack's start is its largest cost."""
+    workdir = factory.mktemp("stack")
+    with running_stack(workdir, stack_environment(workdir, s3_endpoint, **env), prefect_db) as running:
+        yield running
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,6 +1,7 @@
-"""The back-catalogue import inside `gongkai up`: the flow with its chunks on a local Dask cluster of 2 worker
-processes (prefect-dask) gives the catalogue the single-process `gongkai import` gives; `--as review` puts the
-documents in one batch run, approved in one form with per-row exceptions."""
+"""Past one process, inside one `gongkai up` for the module (GONGKAI_DASK_WORKERS=2, GONGKAI_WORK_POOL): the import
+flow with its chunks on a local Dask cluster of 2 worker processes (prefect-dask) gives the catalogue the
+single-process `gongkai import` gives; `--as review` puts the documents in one batch run, approved in one form
+with per-row exceptions; review runs go to the work pool's worker."""
 
 from __future__ import annotations
 
@@ -8,20 +9,41 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gongkai.cli import main
+from gongkai.flows.serve import DEPLOYMENT
 from gongkai.settings import Settings
 from gongkai.storage import open_storage
+from tests.conftest import free_port
 from tests.gongkai.test_back_catalogue import back_catalogue, catalogue_of, write_metadata
 from tests.security.hostile import BANK_CARD, ID_NUMBER
-from tests.stack import Stack
+from tests.stack import GOOD, Stack, shared_stack, storage_of
+
+POOL = "gongkai-reviews"
 
 
-@pytest.mark.stack_env(GONGKAI_DASK_WORKERS="2")
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str, migrated_prefect_db: Path) -> Iterator[Stack]:
+    with shared_stack(tmp_path_factory, s3_endpoint, migrated_prefect_db, GONGKAI_DASK_WORKERS="2",
+                      GONGKAI_WORK_POOL=POOL, GONGKAI_WORKER_PORT=str(free_port())) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def stack_storage(stack: Stack) -> Any:
+    return storage_of(stack)
+
+
+def public_items(storage: Any) -> int:
+    return len(json.loads(storage.public.get("catalogue/index.json"))["items"]) if storage.public.exists(
+        "catalogue/index.json") else 0
+
+
 def test_the_import_on_two_dask_workers_equals_the_local_one(stack: Stack, stack_storage: Any, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
@@ -50,8 +72,10 @@ def test_the_import_on_two_dask_workers_equals_the_local_one(stack: Stack, stack
     monkeypatch.setenv("GONGKAI_MODEL_DIR", str(stack.workdir / "models"))  # the stack's: none promoted
     monkeypatch.chdir(tmp_path)
     assert main(["import", str(folder), "--csv", str(metadata)]) == 0
-    assert catalogue_of(stack_storage) == catalogue_of(open_storage(local))
-    assert len(catalogue_of(stack_storage)) == 3
+    imported_here = catalogue_of(open_storage(local))
+    assert len(imported_here) == 3
+    assert {number: entry for number, entry in catalogue_of(stack_storage).items() if number in imported_here} == \
+        imported_here
 
 
 def test_import_as_review_makes_one_batch_run_approved_in_one_form(stack: Stack, stack_storage: Any,
@@ -59,12 +83,16 @@ def test_import_as_review_makes_one_batch_run_approved_in_one_form(stack: Stack,
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     folder = tmp_path / "old"
-    back_catalogue(folder)
+    back_catalogue(folder, first=101)  # other documents than the other tests' (one stack for the module)
+    items_before = public_items(stack_storage)
+    registered_before = len([key for key in stack_storage.private.keys("register/") if key.endswith("metadata.json")])
     command = [str(Path(sys.executable).with_name("gongkai")), "import", str(folder), "--as", "review"]
     done = subprocess.run(command, cwd=stack.workdir, env=stack.env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "review 8" in done.stdout  # 10 readable files: the damaged PDF fails, the copy is a duplicate
-    [waiting] = stack.wait_for_runs(1, "Suspended", seconds=180)
+    assert "review 8" in done.stdout  # the damaged PDF fails, the copy is a duplicate, the link is never read
+    [waiting] = [run for run in stack.wait_for_runs(1, "Suspended", seconds=180)
+                 if run.deployment_id and "claims" in run.parameters]
+    assert waiting.work_pool_name == POOL
     with stack.client() as client:
         [page] = [artifact.data for artifact in client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[waiting.id])))
@@ -80,9 +108,23 @@ def test_import_as_review_makes_one_batch_run_approved_in_one_form(stack: Stack,
                  exceptions=[{"row": row, "decision": "record", "category": "不予公开", "reason": "不宜公开"}
                              for row in withheld] + [{"row": forced, "decision": "publish"}])
     assert stack.wait_final(waiting.id, seconds=180).state.name == "Completed"
-    index = json.loads(stack_storage.public.get("catalogue/index.json"))
-    assert len(index["items"]) == 3
+    assert public_items(stack_storage) == items_before + 3
     public = b"".join(stack_storage.public.get(key) for key in stack_storage.public.keys())
     assert ID_NUMBER.encode() not in public and BANK_CARD.encode() not in public and "机密★".encode() not in public
-    assert len([key for key in stack_storage.private.keys("register/") if key.endswith("metadata.json")]) == 4
+    assert len([key for key in stack_storage.private.keys("register/")
+                if key.endswith("metadata.json")]) == registered_before + 4
     assert len(list((stack.workdir / "returned").rglob("*.问题说明.txt"))) == 1  # the forced row, with why
+
+
+def test_a_review_runs_on_the_work_pool(stack: Stack, stack_storage: Any) -> None:
+    with stack.client() as client:
+        deployment = client.read_deployment_by_name(DEPLOYMENT)
+    assert deployment.work_pool_name == POOL
+    assert deployment.entrypoint == "gongkai.flows.document.review_document"  # a worker host imports it
+    stack.drop("good.docx", GOOD)
+    [waiting] = [run for run in stack.wait_for_runs(1, "Suspended", seconds=180) if "claim" in run.parameters]
+    assert waiting.work_pool_name == POOL
+    stack.resume(waiting.id, decision="publish", category="主动公开", topic="社会救助", reviewer="李审核")
+    finished = stack.wait_final(waiting.id, seconds=180)
+    assert finished.state.name == "Completed", finished.state.message
+    assert "粤民发〔2026〕12号" in catalogue_of(stack_storage)

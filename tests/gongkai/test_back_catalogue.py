@@ -30,16 +30,19 @@ def document(number: int, label: str = "（此件主动公开）", title: str = 
             "2019年3月5日", label]
 
 
-def back_catalogue(folder: Path) -> dict[str, str]:
-    """A department's old documents: what should become of each (published or why not)."""
-    write_docx(folder / "2019" / "低保通知.docx", document(1))
-    write_docx(folder / "2019" / "养老通知.docx", document(2, title="关于开展养老服务检查的通知"))
-    pdf_with(folder / "2019" / "救灾通知.pdf", {}, document(3, title="关于做好救灾物资储备的通知"))
-    write_docx(folder / "2019" / "依申请.docx", document(4, label="（此件依申请公开）"))
-    write_docx(folder / "2019" / "无标注.docx", document(5, label="抄送：省财政厅"))
-    write_docx(folder / "2019" / "秘密.docx", ["机密★1年", *document(6)])
-    write_docx(folder / "2019" / "名单.docx", [*document(7)[:5], f"张三，身份证号 {ID_NUMBER}", *document(7)[5:]])
-    docx_with(folder / "2019" / "页脚卡号.docx", {"footer": f"卡号 {BANK_CARD}"}, document(8))
+def back_catalogue(folder: Path, first: int = 1) -> dict[str, str]:
+    """A department's old documents: what should become of each (published or why not). `first`: the number of
+    the first 发文字号, so that two catalogues hold different documents."""
+    numbers = iter(range(first, first + 8))
+    write_docx(folder / "2019" / "低保通知.docx", document(next(numbers)))
+    write_docx(folder / "2019" / "养老通知.docx", document(next(numbers), title="关于开展养老服务检查的通知"))
+    pdf_with(folder / "2019" / "救灾通知.pdf", {}, document(next(numbers), title="关于做好救灾物资储备的通知"))
+    write_docx(folder / "2019" / "依申请.docx", document(next(numbers), label="（此件依申请公开）"))
+    write_docx(folder / "2019" / "无标注.docx", document(next(numbers), label="抄送：省财政厅"))
+    write_docx(folder / "2019" / "秘密.docx", ["机密★1年", *document(next(numbers))])
+    listed = document(next(numbers))
+    write_docx(folder / "2019" / "名单.docx", [*listed[:5], f"张三，身份证号 {ID_NUMBER}", *listed[5:]])
+    docx_with(folder / "2019" / "页脚卡号.docx", {"footer": f"卡号 {BANK_CARD}"}, document(next(numbers)))
     (folder / "2019" / "损坏.pdf").write_bytes(b"%PDF-1.7\nthis is no pdf")
     (folder / "2019" / "副本.docx").write_bytes((folder / "2019" / "低保通知.docx").read_bytes())
     (folder / "链接.docx").symlink_to(folder / "2019" / "低保通知.docx")
