@@ -209,7 +209,8 @@ class BackCatalogueImport:
         """After the last chunk: the last review batch started; the catalogue rebuilt once, 解读 paired."""
         if self.waiting_review:
             self._send_for_review(len(self.waiting_review))
-        if any(outcome.outcome == PUBLISHED_OUTCOME for outcome in self.outcomes):
+        # an earlier run may have stopped after its last chunk and before this: rebuilt whenever anything is published
+        if any(outcome.outcome == PUBLISHED_OUTCOME for outcome in self.journal.values()):
             link_interpretations(self.storage)
             rebuild_catalogue(self.storage, self.catalogue)
 

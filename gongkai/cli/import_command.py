@@ -52,6 +52,7 @@ def _import(args: argparse.Namespace) -> int:
         read_metadata_csv,
     )
     from gongkai.catalogue import load_catalogue
+    from gongkai.models.client import ModelUnavailable
     from gongkai.settings import Settings
     from gongkai.storage import open_storage
 
@@ -89,8 +90,13 @@ def _import(args: argparse.Namespace) -> int:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            import_folder(importer, args.folder, lambda chunks: in_order(workers, work, chunks, 2 * args.workers),
-                          settings.max_file_mb * 2**20, args.chunk, progress)
+            try:
+                import_folder(importer, args.folder, lambda chunks: in_order(workers, work, chunks, 2 * args.workers),
+                              settings.max_file_mb * 2**20, args.chunk, progress)
+            except ModelUnavailable as error:  # nothing is published without its topic: stop, resumable
+                print(f"{error}\n导入已停止，再次运行会从中断处继续 / the import stopped: run it again to continue",
+                      file=sys.stderr)
+                return EXIT_ERRORS
     args.failures.write_bytes(failures_csv(importer.not_published()))
     counts: dict[str, int] = {}
     for outcome in importer.outcomes:
