@@ -108,8 +108,9 @@ def test_import_publishes_what_passes_and_lists_the_rest(importer_env: Settings,
     assert len(registered) == 5  # kept privately with the reasons, as a reviewer's record
     assert "published 3" in capsys.readouterr().out
 
-    # started again: everything is done, nothing is written twice
+    # started again: everything is done, nothing is written twice; a catalogue a stopped run left unbuilt is rebuilt
     before = {key: storage.public.get(key) for key in storage.public.keys()}
+    storage.public.delete(INDEX_KEY)
     assert main(["import", str(folder), "--csv", str(write_metadata(folder))]) == 0
     assert "done earlier 10" in capsys.readouterr().out  # the 11 files less the link, which is never read
     with (tmp_path / "import-failures.csv").open(encoding="utf-8-sig") as stream:  # still the whole picture
