@@ -199,8 +199,12 @@ def test_two_publishes_at_once_with_one_crashing_lose_no_entry(s3_stack: Stack, 
 
 def test_up_killed_mid_extraction_loses_nothing_and_reviews_nothing_twice(s3_stack: Stack) -> None:
     numbers = (107, 108, 109)
-    for number in numbers:  # long enough that the check takes a while
-        s3_stack.drop(f"crash-{number}.docx", document(number, body_lines=3000))
+    for number in numbers:  # plain text, 100,000 lines: its check takes seconds however warm the readers are
+        staged = s3_stack.workdir / "drafts" / f"crash-{number}.txt"
+        staged.parent.mkdir(exist_ok=True)
+        staged.write_text("\n".join(document(number, body_lines=100_000)), encoding="utf-8")
+        (s3_stack.inbox / "社救处").mkdir(parents=True, exist_ok=True)
+        os.replace(staged, s3_stack.inbox / "社救处" / staged.name)
 
     def running() -> list[Any]:
         return [run for run in s3_stack.runs() if run.name.startswith("crash-") and run.state.name == "Running"
@@ -221,7 +225,7 @@ def test_up_killed_mid_extraction_loses_nothing_and_reviews_nothing_twice(s3_sta
     assert all(states_of(s3_stack, run.id).count("Suspended") == 1 for run in runs)
     assert not list(s3_stack.inbox.rglob("crash-*")) and not list(s3_stack.returned.rglob("crash-*"))
     processing = s3_stack.workdir / "data" / "processing"
-    assert sorted(path.name for path in processing.rglob("crash-*")) == [f"crash-{n}.docx" for n in numbers]
+    assert sorted(path.name for path in processing.rglob("crash-*")) == [f"crash-{n}.txt" for n in numbers]
 
 
 # --------------------------------------------------------------------------------- the local-storage stack
