@@ -81,6 +81,26 @@ def documents(count: int) -> tuple[list[bytes], list[bytes]]:
     return publishable, other
 
 
+def tree_rss(root: int) -> int:
+    """Bytes: the RSS of process `root` and every process under it, summed."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    members, frontier = set(), {root}
+    while frontier:
+        members |= frontier
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - members
+    return sum(rss.get(pid, 0) for pid in members)
+
+
 class Stack:
     def __init__(self, workdir: Path, env: dict[str, str]) -> None:
         self.workdir = workdir
@@ -115,22 +135,7 @@ class Stack:
 
     def stack_rss(self) -> int:
         """Bytes: the RSS of `up` and every process under it."""
-        parents: dict[int, int] = {}
-        rss: dict[int, int] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry.name)] = int(fields[1])
-                rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-            except (OSError, IndexError, ValueError):
-                continue
-        members, frontier = set(), {self.process.pid}
-        while frontier:
-            members |= frontier
-            frontier = {pid for pid, parent in parents.items() if parent in frontier} - members
-        return sum(rss.get(pid, 0) for pid in members)
+        return tree_rss(self.process.pid)
 
     def _sample(self) -> None:
         while not self._sampling.wait(0.2):

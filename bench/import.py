@@ -39,32 +39,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.backcatalogue import generate  # noqa: E402
+from bench.burst import tree_rss  # noqa: E402
 from gongkai.back_catalogue import read_source  # noqa: E402
 from gongkai.document.check import check_bytes, warm_up  # noqa: E402
 from gongkai.extractors.base import ExtractionLimits  # noqa: E402
 
 GONGKAI = str(Path(sys.executable).with_name("gongkai"))
 TODAY = date(2026, 11, 25)
-
-
-def tree_rss(root: int) -> int:
-    """Bytes: the RSS of `root` and every process under it."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    members, frontier = set(), {root}
-    while frontier:
-        members |= frontier
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - members
-    return sum(rss.get(pid, 0) for pid in members)
 
 
 def kind(row: dict[str, str]) -> str:

@@ -93,9 +93,7 @@ def import_back_catalogue(folder: Annotated[str, Field(title="文件夹 Folder (
     import_folder(importer, Path(folder), check_chunks, settings.max_file_mb * 2**20, chunk_size, progress)
     failures_key = f"imports/failures/{date.today().isoformat()}-{os.getpid()}.csv"
     storage.private.put(failures_key, failures_csv(importer.not_published()), "text/csv; charset=utf-8")
-    counts: dict[str, int] = {"done_earlier": importer.skipped}
-    for outcome in importer.outcomes:
-        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+    counts = importer.counts()
     rows = "\n".join(f"| {outcome.name.replace('|', '/')} | {outcome.outcome} | {'；'.join(outcome.reasons)[:200]} |"
                      for outcome in importer.outcomes if outcome.outcome not in ("published", "review"))
     create_markdown_artifact(

@@ -304,6 +304,13 @@ class BackCatalogueImport:
                      [asdict(outcome) for outcome in kept])
             self.journal.update((outcome.sha256, outcome) for outcome in kept)
 
+    def counts(self) -> dict[str, int]:
+        """This run's outcomes by kind, and how many files an earlier run had done (done_earlier)."""
+        counts = {"done_earlier": self.skipped}
+        for outcome in self.outcomes:
+            counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+        return counts
+
     def not_published(self) -> list[ImportOutcome]:
         """Every file this import (with its earlier runs) did not publish: journalled ones, and this run's
         unreadable files and duplicates."""

@@ -98,11 +98,10 @@ def _import(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return EXIT_ERRORS
     args.failures.write_bytes(failures_csv(importer.not_published()))
-    counts: dict[str, int] = {}
-    for outcome in importer.outcomes:
-        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+    counts = importer.counts()
+    done_earlier = counts.pop("done_earlier")
     print("导入完成 / import finished: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-          + f", 此前已完成 done earlier {importer.skipped}; 未发布清单 not published: {args.failures}")
+          + f", 此前已完成 done earlier {done_earlier}; 未发布清单 not published: {args.failures}")
     return EXIT_OK
 
 
